@@ -1,0 +1,2 @@
+/** JMH benchmarks of chunkstore's building blocks. */
+package io.chunkstore.bench;

@@ -1,0 +1,530 @@
+package io.chunkstore.fs;
+
+import io.chunkstore.index.Batch;
+import io.chunkstore.index.Counter;
+import io.chunkstore.index.DirEntry;
+import io.chunkstore.index.Extent;
+import io.chunkstore.index.Index;
+import io.chunkstore.index.InodeRecord;
+import io.chunkstore.store.BlockStore;
+import io.chunkstore.store.ChunkPipeline;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The file system model: directories, regular files made of extents, symlinks and their
+ * attributes, on top of the index and the block store.
+ *
+ * <p>Paths are absolute, {@code /}-separated strings inside the store; symlinks are not followed.
+ * Failures are the {@code java.nio.file} exceptions a file system would throw
+ * ({@link NoSuchFileException}, {@link FileAlreadyExistsException},
+ * {@link DirectoryNotEmptyException}, {@link NotDirectoryException}) and never errno values: the
+ * FUSE adapter translates.
+ *
+ * <p>Replacing a file's content is atomic: the new content is written to a fresh inode that is
+ * marked as an orphan, and one index batch links it in place of the old one. A crash in between
+ * leaves the old file and an orphan that {@link #freeOrphans()} reclaims.
+ *
+ * <p>Thread-safe: changes to the tree are serialized; content streams in without the lock.
+ */
+public final class FileTree {
+  /** The root directory's inode number. */
+  public static final long ROOT = 1;
+  private static final String NEXT_INO = "next_ino";
+  private static final int MAX_NAME_BYTES = 255;
+  /** Commit a long file's extents in pieces so that memory does not grow with its length. */
+  private static final long MAX_BATCH_BYTES = 8L << 20;
+
+  private final Index index;
+  private final BlockStore blocks;
+  private final ChunkPipeline pipeline;
+  private final AtomicLong nextIno;
+  private final Object treeLock = new Object();
+
+  /** A tree over {@code index} whose content lives in {@code blocks}; creates the root if needed. */
+  public FileTree(Index index, BlockStore blocks) throws IOException {
+    this.index = index;
+    this.blocks = blocks;
+    this.pipeline = new ChunkPipeline(blocks);
+    long next = index.meta(NEXT_INO).map(FileTree::decodeLong).orElse(ROOT + 1);
+    this.nextIno = new AtomicLong(next);
+    if (index.inode(ROOT).isEmpty()) {
+      long now = now();
+      try (Batch b = index.batch()) {
+        b.putInode(new InodeRecord(ROOT, InodeRecord.S_IFDIR | 0755, 2, Owner.uid(), Owner.gid(), 0, now, now, now, 0, null));
+        b.putMeta(NEXT_INO, encodeLong(next));
+        blocks.commit(b, true);
+      }
+    }
+  }
+
+  // ---- lookups
+
+  /** The inode at {@code path}. */
+  public InodeRecord stat(String path) throws IOException {
+    return resolve(Paths.split(path));
+  }
+
+  /** The inode numbered {@code ino}. */
+  public InodeRecord inode(long ino) throws NoSuchFileException {
+    return index.inode(ino).orElseThrow(() -> new NoSuchFileException("inode " + ino));
+  }
+
+  /** The entries of the directory at {@code path}, sorted by name bytes. */
+  public List<DirEntry> list(String path) throws IOException {
+    InodeRecord dir = stat(path);
+    if (!dir.isDirectory()) {
+      throw new NotDirectoryException(path);
+    }
+    return index.list(dir.ino());
+  }
+
+  /** The target of the symlink at {@code path}. */
+  public String readSymlink(String path) throws IOException {
+    InodeRecord n = stat(path);
+    if (!n.isSymlink()) {
+      throw new FileSystemException(path, null, "not a symbolic link");
+    }
+    return n.symlinkTarget();
+  }
+
+  /** A read-only channel over the regular file at {@code path}, as it is now. */
+  public SeekableByteChannel openRead(String path) throws IOException {
+    InodeRecord n = stat(path);
+    if (n.isDirectory()) {
+      throw new FileSystemException(path, null, "is a directory");
+    }
+    if (!n.isRegularFile()) {
+      throw new FileSystemException(path, null, "not a regular file");
+    }
+    return new FileContentChannel(index, blocks, n);
+  }
+
+  // ---- changes
+
+  /** Makes a directory; its parent must exist. */
+  public InodeRecord mkdir(String path, Attributes attrs) throws IOException {
+    List<String> names = Paths.split(path);
+    if (names.isEmpty()) {
+      throw new FileAlreadyExistsException("/");
+    }
+    synchronized (treeLock) {
+      InodeRecord parent = parentDir(names, path);
+      String name = Paths.last(names);
+      if (index.lookup(parent.ino(), name).isPresent()) {
+        throw new FileAlreadyExistsException(path);
+      }
+      long now = now();
+      InodeRecord dir = newInode(InodeRecord.S_IFDIR | perms(attrs, 0755), 2, attrs, 0, now, null);
+      try (Batch b = index.batch()) {
+        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+        b.putInode(dir);
+        b.putDirEntry(parent.ino(), new DirEntry(name, dir.ino(), dir.mode()));
+        b.putInode(touched(parent, parent.nlink() + 1, now));
+        blocks.commit(b, false);
+      }
+      return dir;
+    }
+  }
+
+  /** Makes a directory and any missing parents; an existing directory is fine. */
+  public InodeRecord mkdirs(String path, Attributes attrs) throws IOException {
+    List<String> names = Paths.split(path);
+    InodeRecord cur = inode(ROOT);
+    StringBuilder sb = new StringBuilder();
+    for (String name : names) {
+      sb.append('/').append(name);
+      Optional<DirEntry> e = index.lookup(cur.ino(), name);
+      if (e.isPresent()) {
+        cur = inode(e.get().ino());
+        if (!cur.isDirectory()) {
+          throw new NotDirectoryException(sb.toString());
+        }
+      } else {
+        try {
+          cur = mkdir(sb.toString(), attrs);
+        } catch (FileAlreadyExistsException raced) {
+          cur = stat(sb.toString());
+        }
+      }
+    }
+    return cur;
+  }
+
+  /**
+   * Writes the regular file at {@code path} from {@code in}, creating it or atomically replacing
+   * the file that is there. Its parent directory must exist.
+   */
+  public InodeRecord writeFile(String path, InputStream in, Attributes attrs) throws IOException {
+    List<String> names = Paths.split(path);
+    String name = Paths.last(names);
+    checkTarget(names, path);
+    long now = now();
+    InodeRecord fresh;
+    synchronized (treeLock) {
+      fresh = newInode(InodeRecord.S_IFREG | perms(attrs, 0644), 0, attrs, 0, now, null);
+      try (Batch b = index.batch()) {
+        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+        b.putInode(fresh);
+        b.putOrphan(fresh.ino());
+        blocks.commit(b, false);
+      }
+    }
+    long size;
+    try {
+      size = writeContent(fresh.ino(), in);
+    } catch (IOException | RuntimeException e) {
+      freeQuietly(fresh.ino());
+      throw e;
+    }
+    synchronized (treeLock) {
+      InodeRecord parent;
+      Optional<DirEntry> old;
+      try {
+        parent = parentDir(names, path);
+        old = index.lookup(parent.ino(), name);
+        if (old.isPresent() && isDirectory(old.get())) {
+          throw new FileSystemException(path, null, "is a directory");
+        }
+      } catch (IOException e) {
+        freeQuietly(fresh.ino());
+        throw e;
+      }
+      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
+      long atime = attrs.atimeNanos() == Attributes.NOW ? mtime : attrs.atimeNanos();
+      InodeRecord linked = new InodeRecord(fresh.ino(), fresh.mode(), 1, fresh.uid(), fresh.gid(), size,
+          atime, mtime, now(), 0, null);
+      try (Batch b = index.batch()) {
+        b.putInode(linked);
+        b.deleteOrphan(linked.ino());
+        b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
+        b.addCounter(Counter.LOGICAL_BYTES, size);
+        if (old.isPresent()) {
+          unlink(b, inode(old.get().ino()));
+        }
+        b.putInode(touched(parent, parent.nlink(), now()));
+        blocks.commit(b, false);
+      }
+      return linked;
+    }
+  }
+
+  /** Streams {@code in} into the extents of {@code ino}, committing in pieces; returns the length. */
+  private long writeContent(long ino, InputStream in) throws IOException {
+    Batch[] batch = {index.batch()};
+    try {
+      long size = pipeline.write(in, 0, extent -> {
+        batch[0].putExtent(ino, extent);
+        batch[0].addRef(extent.block(), 1);
+        if (batch[0].sizeBytes() > MAX_BATCH_BYTES) {
+          blocks.commit(batch[0], false);
+          batch[0].close();
+          batch[0] = index.batch();
+        }
+      });
+      blocks.commit(batch[0], false);
+      return size;
+    } finally {
+      batch[0].close();
+    }
+  }
+
+  /** Makes a symbolic link at {@code path} that points to {@code target}. */
+  public InodeRecord symlink(String path, String target, Attributes attrs) throws IOException {
+    List<String> names = Paths.split(path);
+    synchronized (treeLock) {
+      InodeRecord parent = parentDir(names, path);
+      String name = Paths.last(names);
+      if (index.lookup(parent.ino(), name).isPresent()) {
+        throw new FileAlreadyExistsException(path);
+      }
+      long now = now();
+      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now : attrs.mtimeNanos();
+      InodeRecord link = newInode(InodeRecord.S_IFLNK | 0777, 1, attrs,
+          target.getBytes(StandardCharsets.UTF_8).length, mtime, target);
+      try (Batch b = index.batch()) {
+        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+        b.putInode(link);
+        b.putDirEntry(parent.ino(), new DirEntry(name, link.ino(), link.mode()));
+        b.putInode(touched(parent, parent.nlink(), now));
+        blocks.commit(b, false);
+      }
+      return link;
+    }
+  }
+
+  /** Removes a file or symlink, or an empty directory. */
+  public void delete(String path) throws IOException {
+    List<String> names = Paths.split(path);
+    if (names.isEmpty()) {
+      throw new FileSystemException("/", null, "the root directory cannot be removed");
+    }
+    synchronized (treeLock) {
+      InodeRecord parent = parentDir(names, path);
+      String name = Paths.last(names);
+      DirEntry e = index.lookup(parent.ino(), name).orElseThrow(() -> new NoSuchFileException(path));
+      InodeRecord victim = inode(e.ino());
+      long now = now();
+      try (Batch b = index.batch()) {
+        b.deleteDirEntry(parent.ino(), name);
+        if (victim.isDirectory()) {
+          if (!index.isEmptyDirectory(victim.ino())) {
+            throw new DirectoryNotEmptyException(path);
+          }
+          b.deleteInode(victim.ino());
+          b.deleteXattrsOf(victim.ino(), index.xattrNames(victim.ino()));
+          b.putInode(touched(parent, parent.nlink() - 1, now));
+        } else {
+          unlink(b, victim);
+          b.putInode(touched(parent, parent.nlink(), now));
+        }
+        blocks.commit(b, false);
+      }
+    }
+  }
+
+  /**
+   * Moves {@code from} to {@code to}, replacing a file there, or an empty directory when
+   * {@code from} is a directory too.
+   */
+  public void rename(String from, String to) throws IOException {
+    List<String> src = Paths.split(from);
+    List<String> dst = Paths.split(to);
+    if (src.isEmpty() || dst.isEmpty()) {
+      throw new FileSystemException(from, to, "the root directory cannot be moved or replaced");
+    }
+    synchronized (treeLock) {
+      InodeRecord srcParent = parentDir(src, from);
+      InodeRecord dstParent = parentDir(dst, to);
+      String srcName = Paths.last(src);
+      String dstName = Paths.last(dst);
+      DirEntry moving = index.lookup(srcParent.ino(), srcName).orElseThrow(() -> new NoSuchFileException(from));
+      boolean movingDir = isDirectory(moving);
+      if (movingDir && dst.size() > src.size() && dst.subList(0, src.size()).equals(src)) {
+        throw new FileSystemException(from, to, "a directory cannot be moved into itself");
+      }
+      Optional<DirEntry> replaced = index.lookup(dstParent.ino(), dstName);
+      if (replaced.isPresent() && replaced.get().ino() == moving.ino()) {
+        return;
+      }
+      long now = now();
+      try (Batch b = index.batch()) {
+        int srcLinks = srcParent.nlink();
+        int dstLinks = dstParent.nlink();
+        if (replaced.isPresent()) {
+          InodeRecord old = inode(replaced.get().ino());
+          if (old.isDirectory()) {
+            if (!movingDir) {
+              throw new FileSystemException(from, to, "is a directory");
+            }
+            if (!index.isEmptyDirectory(old.ino())) {
+              throw new DirectoryNotEmptyException(to);
+            }
+            b.deleteInode(old.ino());
+            dstLinks--;
+          } else {
+            if (movingDir) {
+              throw new NotDirectoryException(to);
+            }
+            unlink(b, old);
+          }
+        }
+        b.deleteDirEntry(srcParent.ino(), srcName);
+        b.putDirEntry(dstParent.ino(), new DirEntry(dstName, moving.ino(), moving.mode()));
+        if (movingDir) {
+          srcLinks--;
+          dstLinks++;
+        }
+        if (srcParent.ino() == dstParent.ino()) {
+          b.putInode(touched(srcParent, srcLinks + dstLinks - srcParent.nlink(), now));
+        } else {
+          b.putInode(touched(srcParent, srcLinks, now));
+          b.putInode(touched(dstParent, dstLinks, now));
+        }
+        InodeRecord m = inode(moving.ino());
+        b.putInode(new InodeRecord(m.ino(), m.mode(), m.nlink(), m.uid(), m.gid(), m.size(), m.atimeNanos(),
+            m.mtimeNanos(), now, m.rdev(), m.symlinkTarget()));
+        blocks.commit(b, false);
+      }
+    }
+  }
+
+  /** Changes permissions, owner and times of {@code path}; {@link Attributes#KEEP} fields stay. */
+  public InodeRecord setAttributes(String path, Attributes attrs) throws IOException {
+    synchronized (treeLock) {
+      InodeRecord n = stat(path);
+      long now = now();
+      int mode = attrs.permissions() == Attributes.KEEP ? n.mode()
+          : (n.mode() & InodeRecord.S_IFMT) | (attrs.permissions() & 07777);
+      int uid = attrs.uid() == Attributes.KEEP ? n.uid() : attrs.uid();
+      int gid = attrs.gid() == Attributes.KEEP ? n.gid() : attrs.gid();
+      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now
+          : attrs.mtimeNanos() == Attributes.KEEP ? n.mtimeNanos() : attrs.mtimeNanos();
+      long atime = attrs.atimeNanos() == Attributes.NOW ? now
+          : attrs.atimeNanos() == Attributes.KEEP ? n.atimeNanos() : attrs.atimeNanos();
+      InodeRecord changed = new InodeRecord(n.ino(), mode, n.nlink(), uid, gid, n.size(), atime, mtime, now,
+          n.rdev(), n.symlinkTarget());
+      try (Batch b = index.batch()) {
+        b.putInode(changed);
+        blocks.commit(b, false);
+      }
+      return changed;
+    }
+  }
+
+  /**
+   * Frees inodes marked as orphans: content of writes that a crash interrupted. Called when a
+   * store is opened for writing.
+   *
+   * @return how many were freed
+   */
+  public int freeOrphans() throws IOException {
+    int n = 0;
+    for (long ino : index.orphans()) {
+      synchronized (treeLock) {
+        try (Batch b = index.batch()) {
+          Optional<InodeRecord> node = index.inode(ino);
+          if (node.isPresent()) {
+            free(b, node.get(), false);
+          }
+          b.deleteOrphan(ino);
+          blocks.commit(b, false);
+        }
+      }
+      n++;
+    }
+    return n;
+  }
+
+  // ---- helpers
+
+  /** Drops one link of {@code node}; frees it with its extents when it was the last. */
+  private void unlink(Batch b, InodeRecord node) {
+    if (node.nlink() > 1) {
+      b.putInode(node.withNlink(node.nlink() - 1, now()));
+    } else {
+      free(b, node, true);
+    }
+  }
+
+  /** Deletes {@code node}, its extents (dropping their block references) and its xattrs. */
+  private void free(Batch b, InodeRecord node, boolean counted) {
+    index.forEachExtent(node.ino(), e -> {
+      b.deleteExtent(node.ino(), e.fileOffset());
+      b.addRef(e.block(), -1);
+    });
+    b.deleteXattrsOf(node.ino(), index.xattrNames(node.ino()));
+    b.deleteInode(node.ino());
+    if (counted && node.isRegularFile()) {
+      b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+    }
+  }
+
+  private void freeQuietly(long ino) {
+    synchronized (treeLock) {
+      try (Batch b = index.batch()) {
+        index.inode(ino).ifPresent(n -> free(b, n, false));
+        b.deleteOrphan(ino);
+        blocks.commit(b, false);
+      } catch (IOException | RuntimeException e) {
+        // left as an orphan: freed when the store is next opened
+      }
+    }
+  }
+
+  private void checkTarget(List<String> names, String path) throws IOException {
+    InodeRecord parent = parentDir(names, path);
+    Optional<DirEntry> existing = index.lookup(parent.ino(), Paths.last(names));
+    if (existing.isPresent() && isDirectory(existing.get())) {
+      throw new FileSystemException(path, null, "is a directory");
+    }
+  }
+
+  private InodeRecord resolve(List<String> names) throws IOException {
+    InodeRecord cur = inode(ROOT);
+    for (int i = 0; i < names.size(); i++) {
+      if (!cur.isDirectory()) {
+        throw new NotDirectoryException(Paths.join(names.subList(0, i)));
+      }
+      long parentIno = cur.ino();
+      String name = names.get(i);
+      DirEntry e = index.lookup(parentIno, name)
+          .orElseThrow(() -> new NoSuchFileException(Paths.join(names)));
+      cur = inode(e.ino());
+    }
+    return cur;
+  }
+
+  private InodeRecord parentDir(List<String> names, String path) throws IOException {
+    if (names.isEmpty()) {
+      throw new FileSystemException("/", null, "the root directory has no parent");
+    }
+    for (String n : names) {
+      if (n.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw new FileSystemException(path, null, "file name too long");
+      }
+    }
+    InodeRecord parent = resolve(names.subList(0, names.size() - 1));
+    if (!parent.isDirectory()) {
+      throw new NotDirectoryException(Paths.join(names.subList(0, names.size() - 1)));
+    }
+    return parent;
+  }
+
+  private boolean isDirectory(DirEntry e) {
+    return (e.mode() & InodeRecord.S_IFMT) == InodeRecord.S_IFDIR;
+  }
+
+  private InodeRecord newInode(int mode, int nlink, Attributes attrs, long size, long mtime, String target) {
+    long ino = nextIno.getAndIncrement();
+    int uid = attrs.uid() == Attributes.KEEP ? Owner.uid() : attrs.uid();
+    int gid = attrs.gid() == Attributes.KEEP ? Owner.gid() : attrs.gid();
+    long m = attrs.mtimeNanos() == Attributes.NOW || attrs.mtimeNanos() == Attributes.KEEP ? mtime : attrs.mtimeNanos();
+    return new InodeRecord(ino, mode, nlink, uid, gid, size, m, m, now(), 0, target);
+  }
+
+  private static InodeRecord touched(InodeRecord dir, int nlink, long now) {
+    return new InodeRecord(dir.ino(), dir.mode(), nlink, dir.uid(), dir.gid(), dir.size(), dir.atimeNanos(),
+        now, now, dir.rdev(), dir.symlinkTarget());
+  }
+
+  private static int perms(Attributes attrs, int fallback) {
+    return attrs.permissions() == Attributes.KEEP ? fallback : attrs.permissions() & 07777;
+  }
+
+  static long now() {
+    java.time.Instant t = java.time.Instant.now();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  private static byte[] encodeLong(long v) {
+    return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private static long decodeLong(byte[] b) {
+    return java.nio.ByteBuffer.wrap(b).getLong();
+  }
+
+  /** Inode numbers in use, for checks. */
+  long peekNextIno() {
+    return nextIno.get();
+  }
+
+  /** All extents of the inode, for tools and tests. */
+  public List<Extent> extents(long ino) {
+    List<Extent> out = new ArrayList<>();
+    index.forEachExtent(ino, out::add);
+    return out;
+  }
+}

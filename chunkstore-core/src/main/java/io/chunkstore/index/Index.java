@@ -1,0 +1,408 @@
+package io.chunkstore.index;
+
+import io.chunkstore.id.BlockId;
+import io.chunkstore.id.PackId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.UInt64AddOperator;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The store's metadata in RocksDB: where every block lives, how often it is referenced, the packs,
+ * and the file tree (inodes, directory entries, extents, xattrs). The only class in the project
+ * that talks to RocksDB.
+ *
+ * <p>Column families: {@code blocks} (BlockId → {@link BlockRecord}), {@code refs} (BlockId →
+ * refcount, merged), {@code packs}, {@code inodes}, {@code dirents} ((parent, name) → entry),
+ * {@code extents} ((ino, offset) → {@link Extent}), {@code xattrs}, {@code orphans} and
+ * {@code meta} (settings and merged counters). Reads are thread-safe; changes go through
+ * {@link Batch}es.
+ */
+public final class Index implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final List<String> FAMILIES = List.of(
+      "blocks", "refs", "packs", "inodes", "dirents", "extents", "xattrs", "orphans", "meta");
+
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final LRUCache blockCache;
+  private final BloomFilter bloom;
+  private final UInt64AddOperator addOperator;
+  private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+  private final WriteOptions asyncWrite = new WriteOptions();
+
+  final ColumnFamilyHandle blocks;
+  final ColumnFamilyHandle refs;
+  final ColumnFamilyHandle packs;
+  final ColumnFamilyHandle inodes;
+  final ColumnFamilyHandle dirents;
+  final ColumnFamilyHandle extents;
+  final ColumnFamilyHandle xattrs;
+  final ColumnFamilyHandle orphans;
+  final ColumnFamilyHandle meta;
+
+  private Index(Path dir, long cacheBytes) throws IOException {
+    Files.createDirectories(dir);
+    blockCache = new LRUCache(cacheBytes);
+    bloom = new BloomFilter(10);
+    addOperator = new UInt64AddOperator();
+    dbOptions = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2)
+        .setKeepLogFileNum(3)
+        .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, newCfOptions(false)));
+    for (String name : FAMILIES) {
+      boolean merged = name.equals("refs") || name.equals("meta");
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), newCfOptions(merged)));
+    }
+    try {
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      closeOptions();
+      throw new IOException("cannot open the index at " + dir + ": " + e.getMessage(), e);
+    }
+    blocks = handles.get(1);
+    refs = handles.get(2);
+    packs = handles.get(3);
+    inodes = handles.get(4);
+    dirents = handles.get(5);
+    extents = handles.get(6);
+    xattrs = handles.get(7);
+    orphans = handles.get(8);
+    meta = handles.get(9);
+  }
+
+  private ColumnFamilyOptions newCfOptions(boolean merged) {
+    BlockBasedTableConfig table = new BlockBasedTableConfig()
+        .setBlockCache(blockCache)
+        .setFilterPolicy(bloom)
+        .setCacheIndexAndFilterBlocks(true)
+        .setPinL0FilterAndIndexBlocksInCache(true);
+    ColumnFamilyOptions o = new ColumnFamilyOptions()
+        .setTableFormatConfig(table)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION)
+        .setOptimizeFiltersForHits(false);
+    if (merged) {
+      o.setMergeOperator(addOperator);
+    }
+    cfOptions.add(o);
+    return o;
+  }
+
+  /** Opens the index in {@code dir}, creating it if it does not exist. */
+  public static Index open(Path dir) throws IOException {
+    return new Index(dir, 64L << 20);
+  }
+
+  // ---- blocks, refs, packs
+
+  /** Where {@code id} is stored, if it is indexed. */
+  public Optional<BlockRecord> block(BlockId id) {
+    byte[] v = get(blocks, id.toBytes());
+    return v == null ? Optional.empty() : Optional.of(BlockRecord.decode(v));
+  }
+
+  /** The number of extents that reference {@code id}. */
+  public long refCount(BlockId id) {
+    byte[] v = get(refs, id.toBytes());
+    return v == null ? 0 : Codec64.fromLittleEndian(v);
+  }
+
+  /** Calls {@code action} for every indexed block. */
+  public void forEachBlock(BiConsumer<BlockId, BlockRecord> action) {
+    scan(blocks, new byte[0], (k, v) -> action.accept(BlockId.wrap(k), BlockRecord.decode(v)));
+  }
+
+  /** Calls {@code action} for every block that has a refcount entry. */
+  public void forEachRef(BiConsumer<BlockId, Long> action) {
+    scan(refs, new byte[0], (k, v) -> action.accept(BlockId.wrap(k), Codec64.fromLittleEndian(v)));
+  }
+
+  /** A sealed pack, if it is indexed. */
+  public Optional<PackRecord> pack(PackId id) {
+    byte[] v = get(packs, id.toBytes());
+    return v == null ? Optional.empty() : Optional.of(PackRecord.decode(id, v));
+  }
+
+  /** Calls {@code action} for every indexed pack. */
+  public void forEachPack(Consumer<PackRecord> action) {
+    scan(packs, new byte[0], (k, v) -> action.accept(PackRecord.decode(PackId.read(k, 0), v)));
+  }
+
+  // ---- the file tree
+
+  /** The inode {@code ino}, if it exists. */
+  public Optional<InodeRecord> inode(long ino) {
+    byte[] v = get(inodes, Codec64.longKey(ino));
+    return v == null ? Optional.empty() : Optional.of(InodeRecord.decode(ino, v));
+  }
+
+  /** Calls {@code action} for every inode. */
+  public void forEachInode(Consumer<InodeRecord> action) {
+    scan(inodes, new byte[0], (k, v) -> action.accept(InodeRecord.decode(Codec64.getLong(k, 0), v)));
+  }
+
+  /** The entry {@code name} of directory {@code parent}, if there is one. */
+  public Optional<DirEntry> lookup(long parent, String name) {
+    byte[] v = get(dirents, direntKey(parent, name));
+    return v == null ? Optional.empty() : Optional.of(DirEntry.decode(name, v));
+  }
+
+  /** The entries of directory {@code parent}, in byte order of their names. */
+  public List<DirEntry> list(long parent) {
+    List<DirEntry> out = new ArrayList<>();
+    byte[] prefix = Codec64.longKey(parent);
+    scan(dirents, prefix, (k, v) -> out.add(DirEntry.decode(new String(k, 8, k.length - 8, StandardCharsets.UTF_8), v)));
+    return out;
+  }
+
+  /** True if directory {@code parent} has no entries. */
+  public boolean isEmptyDirectory(long parent) {
+    byte[] prefix = Codec64.longKey(parent);
+    try (PrefixIterator p = new PrefixIterator(dirents, prefix)) {
+      RocksIterator it = p.it;
+      it.seek(prefix);
+      return !it.isValid();
+    }
+  }
+
+  /** The extents of {@code ino} that overlap {@code [from, to)}, in offset order. */
+  public List<Extent> extents(long ino, long from, long to) {
+    List<Extent> out = new ArrayList<>();
+    byte[] prefix = Codec64.longKey(ino);
+    try (PrefixIterator p = new PrefixIterator(extents, prefix)) {
+      RocksIterator it = p.it;
+      // the extent covering 'from' may start before it
+      it.seekForPrev(extentKey(ino, from));
+      if (!it.isValid() || !startsWith(it.key(), prefix)) {
+        it.seek(extentKey(ino, from));
+      }
+      for (; it.isValid(); it.next()) {
+        byte[] k = it.key();
+        if (!startsWith(k, prefix)) {
+          break;
+        }
+        Extent e = Extent.decode(Codec64.getLong(k, 8), it.value());
+        if (e.fileOffset() >= to) {
+          break;
+        }
+        if (e.end() > from) {
+          out.add(e);
+        }
+      }
+      check(it);
+    }
+    return out;
+  }
+
+  /** Calls {@code action} for every extent of {@code ino}, in offset order. */
+  public void forEachExtent(long ino, Consumer<Extent> action) {
+    scan(extents, Codec64.longKey(ino), (k, v) -> action.accept(Extent.decode(Codec64.getLong(k, 8), v)));
+  }
+
+  /** Calls {@code action} for every extent of every file: (ino, extent). */
+  public void forEachExtent(BiConsumer<Long, Extent> action) {
+    scan(extents, new byte[0], (k, v) -> action.accept(Codec64.getLong(k, 0), Extent.decode(Codec64.getLong(k, 8), v)));
+  }
+
+  /** An extended attribute's value, if set. */
+  public Optional<byte[]> xattr(long ino, String name) {
+    return Optional.ofNullable(get(xattrs, direntKey(ino, name)));
+  }
+
+  /** The names of {@code ino}'s extended attributes. */
+  public List<String> xattrNames(long ino) {
+    List<String> out = new ArrayList<>();
+    scan(xattrs, Codec64.longKey(ino), (k, v) -> out.add(new String(k, 8, k.length - 8, StandardCharsets.UTF_8)));
+    return out;
+  }
+
+  /** Inodes marked as orphans: to be freed when the store is next opened for writing. */
+  public List<Long> orphans() {
+    List<Long> out = new ArrayList<>();
+    scan(orphans, new byte[0], (k, v) -> out.add(Codec64.getLong(k, 0)));
+    return out;
+  }
+
+  // ---- meta
+
+  /** A metadata value, if set. */
+  public Optional<byte[]> meta(String key) {
+    return Optional.ofNullable(get(meta, key.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A running total. */
+  public long counter(Counter c) {
+    byte[] v = get(meta, c.key());
+    return v == null ? 0 : Codec64.fromLittleEndian(v);
+  }
+
+  // ---- writing
+
+  /** A new, empty batch; close it after {@link #write}. */
+  public Batch batch() {
+    return new Batch(this);
+  }
+
+  /**
+   * Applies {@code batch} atomically. With {@code sync}, the write-ahead log is fsynced first, which
+   * also makes every earlier write durable.
+   */
+  public void write(Batch batch, boolean sync) {
+    try {
+      db.write(sync ? syncWrite : asyncWrite, batch.writeBatch());
+    } catch (RocksDBException e) {
+      throw new IndexException("cannot write to the index", e);
+    }
+  }
+
+  /** Makes every write so far durable. */
+  public void sync() {
+    try {
+      db.flushWal(true);
+    } catch (RocksDBException e) {
+      throw new IndexException("cannot sync the index", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      // closing anyway: RocksDB replays its WAL on the next open
+    }
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    db.close();
+    syncWrite.close();
+    asyncWrite.close();
+    closeOptions();
+  }
+
+  private void closeOptions() {
+    dbOptions.close();
+    cfOptions.forEach(ColumnFamilyOptions::close);
+    addOperator.close();
+    bloom.close();
+    blockCache.close();
+  }
+
+  // ---- helpers
+
+  static byte[] direntKey(long parent, String name) {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    byte[] k = new byte[8 + n.length];
+    Codec64.putLong(k, 0, parent);
+    System.arraycopy(n, 0, k, 8, n.length);
+    return k;
+  }
+
+  static byte[] extentKey(long ino, long offset) {
+    byte[] k = new byte[16];
+    Codec64.putLong(k, 0, ino);
+    Codec64.putLong(k, 8, offset);
+    return k;
+  }
+
+  private byte[] get(ColumnFamilyHandle cf, byte[] key) {
+    try {
+      return db.get(cf, key);
+    } catch (RocksDBException e) {
+      throw new IndexException("cannot read the index", e);
+    }
+  }
+
+  /** An iterator confined to keys with one prefix; closes its native upper-bound slice too. */
+  private final class PrefixIterator implements AutoCloseable {
+    private final Slice upper;
+    private final ReadOptions ro = new ReadOptions();
+    final RocksIterator it;
+
+    PrefixIterator(ColumnFamilyHandle cf, byte[] prefix) {
+      byte[] bound = upperBound(prefix);
+      upper = bound == null ? null : new Slice(bound);
+      if (upper != null) {
+        ro.setIterateUpperBound(upper);
+      }
+      it = db.newIterator(cf, ro);
+    }
+
+    @Override
+    public void close() {
+      it.close();
+      ro.close();
+      if (upper != null) {
+        upper.close();
+      }
+    }
+  }
+
+  private void scan(ColumnFamilyHandle cf, byte[] prefix, BiConsumer<byte[], byte[]> action) {
+    try (PrefixIterator p = new PrefixIterator(cf, prefix)) {
+      RocksIterator it = p.it;
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        if (!startsWith(k, prefix)) {
+          break;
+        }
+        action.accept(k, it.value());
+      }
+      check(it);
+    }
+  }
+
+  private static void check(RocksIterator it) {
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      throw new IndexException("cannot read the index", e);
+    }
+  }
+
+  private static boolean startsWith(byte[] k, byte[] prefix) {
+    return k.length >= prefix.length && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /** The smallest key greater than every key with this prefix, or null if there is none. */
+  private static byte[] upperBound(byte[] prefix) {
+    byte[] u = prefix.clone();
+    for (int i = u.length - 1; i >= 0; i--) {
+      if (u[i] != (byte) 0xff) {
+        u[i]++;
+        return Arrays.copyOf(u, i + 1);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,426 @@
+package io.chunkstore.store;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.chunkstore.backend.Backend;
+import io.chunkstore.chunking.Chunker;
+import io.chunkstore.chunking.Chunkers;
+import io.chunkstore.compress.Codec;
+import io.chunkstore.compress.Codecs;
+import io.chunkstore.hashing.Hasher;
+import io.chunkstore.hashing.Hashers;
+import io.chunkstore.id.BlockId;
+import io.chunkstore.id.PackId;
+import io.chunkstore.index.Batch;
+import io.chunkstore.index.BlockRecord;
+import io.chunkstore.index.Counter;
+import io.chunkstore.index.Index;
+import io.chunkstore.index.PackRecord;
+import io.chunkstore.pack.CorruptPackException;
+import io.chunkstore.pack.PackEntry;
+import io.chunkstore.pack.PackManifest;
+import io.chunkstore.pack.PreparedBlock;
+import io.chunkstore.pack.SuperChunkReader;
+import io.chunkstore.pack.SuperChunkWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blocks in, blocks out: the layer between the file tree and the packs.
+ *
+ * <p>Writing: new blocks go into one open super-chunk in {@code STORE/staging}. Their index
+ * entries are committed together with the metadata that first references them, in the same
+ * {@link #commit(Batch, boolean)}; entries point into the open pack, which readers find in
+ * staging until it is sealed and handed to the backend. A killed process leaves the staging file
+ * behind; {@link #open} moves the blocks the index knows into a fresh pack.
+ *
+ * <p>Reading: a block's frame is fetched with one range read, checked (frame CRC, then the block's
+ * hash) and kept decompressed in a byte-bounded cache, so neighbouring small blocks of a shared
+ * frame cost no more reads.
+ *
+ * <p>Thread-safe. Writes to the open pack and commits are serialized by one lock; hashing and
+ * compression run in parallel in {@link #workers()}.
+ */
+public final class BlockStore implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(BlockStore.class);
+  private static final String STAGING_SUFFIX = ".pack";
+
+  private final Index index;
+  private final Backend backend;
+  private final StoreConfig config;
+  private final Path stagingDir;
+  private final Hasher hasher;
+  private final Chunker chunker;
+  private final Codec codec;
+  private final ExecutorService workers;
+  private final int threads;
+  private final Cache<FrameKey, DecodedFrame> frames;
+
+  /** Blocks in the open pack whose index entries are not committed yet. */
+  private final Map<BlockId, Boolean> uncommitted = new ConcurrentHashMap<>();
+  /** Packs written but not yet in the backend: read from staging. */
+  private final Set<PackId> staged = ConcurrentHashMap.newKeySet();
+  private SuperChunkWriter writer;
+  private Path writerFile;
+  private boolean closed;
+
+  private BlockStore(Index index, Backend backend, StoreConfig config, Path stagingDir, long cacheBytes, int threads) {
+    this.index = index;
+    this.backend = backend;
+    this.config = config;
+    this.stagingDir = stagingDir;
+    this.hasher = Hashers.byName(config.hash());
+    this.chunker = Chunkers.parse(config.chunker());
+    this.codec = Codecs.parse(config.compression());
+    this.threads = threads;
+    AtomicInteger n = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "chunkstore-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.frames = Caffeine.newBuilder()
+        .maximumWeight(cacheBytes)
+        .weigher((FrameKey k, DecodedFrame f) -> f.raw.length + 64)
+        .build();
+  }
+
+  /**
+   * Opens the block layer over {@code index} and {@code backend}, first recovering any pack left
+   * in staging by a process that did not close the store.
+   *
+   * @param cacheBytes the budget of the decompressed-frame cache
+   * @param threads how many threads hash and compress
+   */
+  public static BlockStore open(Index index, Backend backend, StoreConfig config, Path stagingDir,
+      long cacheBytes, int threads) throws IOException {
+    BlockStore bs = new BlockStore(index, backend, config, stagingDir, cacheBytes, threads);
+    bs.recoverStaging();
+    return bs;
+  }
+
+  /** The store's hash. */
+  public Hasher hasher() {
+    return hasher;
+  }
+
+  /** The store's chunker. */
+  public Chunker chunker() {
+    return chunker;
+  }
+
+  /** The pool that hashes and compresses. */
+  ExecutorService workers() {
+    return workers;
+  }
+
+  int threads() {
+    return threads;
+  }
+
+  /** Prepares a hashed block for a pack: compresses it alone if it is big enough for its own frame. */
+  PreparedBlock prepare(BlockId id, byte[] raw, int len) {
+    return PreparedBlock.prepare(id, raw, 0, len, codec, config.frameSize());
+  }
+
+  /** True if the block is stored already, committed or not. Cheap enough for every chunk. */
+  public boolean contains(BlockId id) {
+    return uncommitted.containsKey(id) || index.block(id).isPresent();
+  }
+
+  /**
+   * Adds a block to the open pack unless it is stored already. Its index entry is committed by the
+   * next {@link #commit}, which must come before anything that references it is visible.
+   *
+   * @return true if the block was new
+   */
+  public synchronized boolean add(PreparedBlock block) throws IOException {
+    ensureOpen();
+    if (contains(block.id())) {
+      return false;
+    }
+    if (writer == null) {
+      startPack();
+    }
+    writer.add(block);
+    uncommitted.put(block.id(), Boolean.TRUE);
+    if (writer.size() >= config.packSize()) {
+      seal();
+    }
+    return true;
+  }
+
+  /**
+   * Applies {@code batch} to the index together with the entries of every block added so far, so
+   * that whatever the batch references is findable. With {@code sync}, the open pack and the index
+   * are forced to disk first: when this returns, the change survives a crash of the machine.
+   */
+  public synchronized void commit(Batch batch, boolean sync) throws IOException {
+    ensureOpen();
+    if (writer != null) {
+      addEntries(batch, writer.drainEntries());
+      if (sync) {
+        writer.force();
+      }
+    }
+    index.write(batch, sync);
+    uncommitted.clear();
+  }
+
+  /** Seals the open pack now, even if it is small, and hands it to the backend. */
+  public synchronized void sealOpenPack() throws IOException {
+    ensureOpen();
+    if (writer != null) {
+      seal();
+    }
+  }
+
+  private void addEntries(Batch batch, List<PackEntry> entries) {
+    long raw = 0;
+    for (PackEntry e : entries) {
+      batch.putBlock(e.id(), new BlockRecord(writer.id(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
+      raw += e.length();
+    }
+    batch.addCounter(Counter.UNIQUE_BLOCKS, entries.size());
+    batch.addCounter(Counter.UNIQUE_RAW_BYTES, raw);
+  }
+
+  private void startPack() throws IOException {
+    PackId id = PackId.random();
+    writerFile = stagingDir.resolve(id.hex() + STAGING_SUFFIX);
+    writer = new SuperChunkWriter(id, writerFile, codec, config.frameSize());
+    staged.add(id);
+  }
+
+  private void seal() throws IOException {
+    SuperChunkWriter w = writer;
+    try (Batch batch = index.batch()) {
+      addEntries(batch, w.drainEntries());
+      PackManifest manifest = w.finish();
+      backend.put(w.id().hex(), writerFile);
+      batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
+      batch.addCounter(Counter.PACKS, 1);
+      batch.addCounter(Counter.PACK_BYTES, manifest.size());
+      index.write(batch, false);
+    } finally {
+      w.close();
+      writer = null;
+    }
+    staged.remove(w.id());
+    uncommitted.clear();
+  }
+
+  // ---- reading
+
+  /**
+   * Copies {@code len} bytes of block {@code id}, starting at {@code blockOffset}, into
+   * {@code dst} at {@code dstOff}.
+   *
+   * @throws CorruptPackException if the block's frame or hash does not check out
+   * @throws IOException if the block is unknown or its pack cannot be read
+   */
+  public void read(BlockId id, int blockOffset, byte[] dst, int dstOff, int len) throws IOException {
+    BlockRecord rec = index.block(id)
+        .orElseThrow(() -> new IOException("block " + id.shortHex() + " is not in the index"));
+    if (blockOffset < 0 || len < 0 || blockOffset + len > rec.length()) {
+      throw new IOException("read of " + len + " bytes at " + blockOffset + " is outside block "
+          + id.shortHex() + " of " + rec.length() + " bytes");
+    }
+    DecodedFrame frame = frame(rec);
+    if (!frame.verified.contains(rec.offsetInFrame())) {
+      BlockId actual = hasher.hash(frame.raw, rec.offsetInFrame(), rec.length());
+      if (!actual.equals(id)) {
+        throw new CorruptPackException("block " + id.shortHex() + " in pack " + rec.pack()
+            + " at offset " + rec.frameOffset() + " does not match its hash");
+      }
+      frame.verified.add(rec.offsetInFrame());
+    }
+    System.arraycopy(frame.raw, rec.offsetInFrame() + blockOffset, dst, dstOff, len);
+  }
+
+  /** Starts loading a block's frame into the cache in the background, for read-ahead. */
+  public void prefetch(BlockId id) {
+    index.block(id).ifPresent(rec -> {
+      FrameKey key = new FrameKey(rec.pack(), rec.frameOffset());
+      if (frames.getIfPresent(key) == null) {
+        workers.execute(() -> {
+          try {
+            frame(rec);
+          } catch (IOException | RuntimeException e) {
+            // the reader that needs it will load it again and report the error
+          }
+        });
+      }
+    });
+  }
+
+  private DecodedFrame frame(BlockRecord rec) throws IOException {
+    try {
+      return frames.get(new FrameKey(rec.pack(), rec.frameOffset()), k -> {
+        try {
+          return new DecodedFrame(loadFrame(rec));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private byte[] loadFrame(BlockRecord rec) throws IOException {
+    if (staged.contains(rec.pack())) {
+      Path file = stagingDir.resolve(rec.pack().hex() + STAGING_SUFFIX);
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        ByteBuffer buf = ByteBuffer.allocate(rec.frameLength());
+        while (buf.hasRemaining()) {
+          if (ch.read(buf, rec.frameOffset() + buf.position()) < 0) {
+            throw new CorruptPackException("pack " + rec.pack() + " in staging ends before offset "
+                + (rec.frameOffset() + rec.frameLength()));
+          }
+        }
+        return SuperChunkReader.decodeFrame(buf.array(), 0, buf.capacity(), Codecs::byId);
+      } catch (NoSuchFileException e) {
+        // sealed meanwhile: it is in the backend now
+      }
+    }
+    return SuperChunkReader.readFrame(backend, rec.pack(), rec.frameOffset(), rec.frameLength(), Codecs::byId);
+  }
+
+  // ---- crash recovery
+
+  /**
+   * Moves the blocks of packs left in staging by a killed process into a new pack. Only blocks the
+   * index knows are kept; the others were never referenced by committed metadata.
+   */
+  private void recoverStaging() throws IOException {
+    List<Path> leftovers;
+    try (Stream<Path> s = Files.list(stagingDir)) {
+      leftovers = s.filter(p -> p.getFileName().toString().endsWith(STAGING_SUFFIX)).toList();
+    }
+    if (leftovers.isEmpty()) {
+      return;
+    }
+    Map<PackId, Path> byId = new HashMap<>();
+    for (Path p : leftovers) {
+      String name = p.getFileName().toString();
+      try {
+        PackId id = PackId.fromHex(name.substring(0, name.length() - STAGING_SUFFIX.length()));
+        byId.put(id, p);
+        staged.add(id);
+      } catch (IllegalArgumentException e) {
+        Files.delete(p);
+      }
+    }
+    Map<BlockId, BlockRecord> toMove = new HashMap<>();
+    index.forEachBlock((id, rec) -> {
+      if (byId.containsKey(rec.pack())) {
+        toMove.put(id, rec);
+      }
+    });
+    int lost = 0;
+    List<BlockId> moved = new ArrayList<>();
+    for (Map.Entry<BlockId, BlockRecord> e : toMove.entrySet()) {
+      BlockRecord rec = e.getValue();
+      byte[] raw;
+      try {
+        byte[] frame = loadFrame(rec);
+        raw = java.util.Arrays.copyOfRange(frame, rec.offsetInFrame(), rec.offsetInFrame() + rec.length());
+        if (!hasher.hash(raw).equals(e.getKey())) {
+          throw new CorruptPackException("hash mismatch");
+        }
+      } catch (IOException ex) {
+        lost++;
+        log.warn("block {} in unsealed pack {} is lost: {}", e.getKey().shortHex(), rec.pack(), ex.getMessage());
+        continue;
+      }
+      if (writer == null) {
+        startPack();
+      }
+      writer.add(prepare(e.getKey(), raw, raw.length));
+      moved.add(e.getKey());
+    }
+    // Blocks were indexed once already: re-point them without counting them again.
+    try (Batch batch = index.batch()) {
+      if (writer != null) {
+        SuperChunkWriter w = writer;
+        for (PackEntry pe : w.drainEntries()) {
+          batch.putBlock(pe.id(), new BlockRecord(w.id(), pe.frameOffset(), pe.frameLength(), pe.offsetInFrame(), pe.length()));
+        }
+        PackManifest manifest = w.finish();
+        backend.put(w.id().hex(), writerFile);
+        batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
+        batch.addCounter(Counter.PACKS, 1);
+        batch.addCounter(Counter.PACK_BYTES, manifest.size());
+        w.close();
+        staged.remove(w.id());
+        writer = null;
+      }
+      index.write(batch, true);
+    }
+    for (Map.Entry<PackId, Path> e : byId.entrySet()) {
+      Files.deleteIfExists(e.getValue());
+      staged.remove(e.getKey());
+    }
+    if (lost > 0) {
+      log.warn("{} blocks of unsealed packs were lost in a crash; run chunkstore-fsck to find the files they hurt", lost);
+    }
+    log.info("recovered {} blocks from {} unsealed packs", moved.size(), byId.size());
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException("the store is closed");
+    }
+  }
+
+  /** Seals the open pack, makes everything durable and stops the workers. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    try {
+      if (writer != null) {
+        seal();
+      }
+      index.sync();
+    } finally {
+      closed = true;
+      workers.shutdownNow();
+      if (writer != null) {
+        writer.close();
+      }
+    }
+  }
+
+  private record FrameKey(PackId pack, long offset) {}
+
+  private static final class DecodedFrame {
+    final byte[] raw;
+    final Set<Integer> verified = ConcurrentHashMap.newKeySet();
+
+    DecodedFrame(byte[] raw) {
+      this.raw = raw;
+    }
+  }
+}

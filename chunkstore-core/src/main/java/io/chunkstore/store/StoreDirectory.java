@@ -1,0 +1,220 @@
+package io.chunkstore.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The layout of a store on disk and its {@code chunkstore.json}: creating it, recognizing it, and
+ * holding its lock so that only one process writes it at a time.
+ *
+ * <pre>
+ * STORE/chunkstore.json   format version, store id, chunker, hash, compression, pack and frame size, backend
+ * STORE/index/            RocksDB
+ * STORE/packs/ab/&lt;id&gt;     super-chunks (local backend)
+ * STORE/staging/          the pack being written
+ * STORE/lock              held by the process that has the store open
+ * </pre>
+ */
+public final class StoreDirectory implements AutoCloseable {
+  /** The on-disk format version this build writes and reads. */
+  public static final int FORMAT_VERSION = 1;
+  static final String CONFIG_FILE = "chunkstore.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path root;
+  private final StoreConfig config;
+  private final String storeId;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private StoreDirectory(Path root, StoreConfig config, String storeId, FileChannel lockChannel, FileLock lock) {
+    this.root = root;
+    this.config = config;
+    this.storeId = storeId;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Makes a new store in {@code dir}, which must not exist or be empty, and returns it locked.
+   *
+   * @throws StoreException if {@code dir} already holds a store or other files
+   */
+  public static StoreDirectory create(Path dir, StoreConfig config) throws IOException {
+    StoreConfig valid;
+    try {
+      valid = config.validated();
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(e.getMessage(), e);
+    }
+    if (Files.exists(dir.resolve(CONFIG_FILE))) {
+      throw new StoreException(dir + " already holds a chunkstore store; refusing to overwrite it");
+    }
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new StoreException(dir + " exists and is not a directory");
+    }
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        if (s.findAny().isPresent()) {
+          throw new StoreException(dir + " is not empty; a new store needs a new or empty directory");
+        }
+      }
+    }
+    Files.createDirectories(dir);
+    for (String sub : new String[] {"index", "packs", "staging"}) {
+      Files.createDirectories(dir.resolve(sub));
+    }
+    String id = UUID.randomUUID().toString();
+    ObjectNode json = JSON.createObjectNode();
+    json.put("format", "chunkstore");
+    json.put("formatVersion", FORMAT_VERSION);
+    json.put("storeId", id);
+    json.put("created", Instant.now().toString());
+    json.put("chunker", valid.chunker());
+    json.put("hash", valid.hash());
+    json.put("compression", valid.compression());
+    json.put("packSize", valid.packSize());
+    json.put("frameSize", valid.frameSize());
+    json.put("backend", valid.backend());
+    writeDurably(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(json));
+    StoreDirectory sd = open(dir);
+    return sd;
+  }
+
+  /**
+   * Opens the store in {@code dir} and takes its lock.
+   *
+   * @throws StoreException if {@code dir} is not a store, has another format version, or is
+   *     locked by another process
+   */
+  public static StoreDirectory open(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new StoreException("there is no store at " + dir + ": the directory does not exist"
+          + " (create one with: chunkstore init " + dir + ")");
+    }
+    Path configFile = dir.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(configFile)) {
+      throw new StoreException(dir + " is not a chunkstore store: it has no " + CONFIG_FILE);
+    }
+    JsonNode json;
+    try {
+      json = JSON.readTree(Files.readAllBytes(configFile));
+    } catch (IOException e) {
+      throw new StoreException(configFile + " is damaged: " + e.getMessage().lines().findFirst().orElse(""), e);
+    }
+    if (json == null || !"chunkstore".equals(json.path("format").asText())) {
+      throw new StoreException(dir + " is not a chunkstore store: " + CONFIG_FILE + " does not describe one");
+    }
+    int version = json.path("formatVersion").asInt(-1);
+    if (version != FORMAT_VERSION) {
+      throw new StoreException("the store at " + dir + " has format version " + version
+          + ", but this chunkstore reads only version " + FORMAT_VERSION
+          + (version > FORMAT_VERSION ? "; use a newer chunkstore" : ""));
+    }
+    StoreConfig config;
+    try {
+      config = new StoreConfig(json.path("chunker").asText(), json.path("hash").asText(),
+          json.path("compression").asText(), json.path("packSize").asLong(), json.path("frameSize").asInt(),
+          json.path("backend").asText()).validated();
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(configFile + " has a setting this chunkstore cannot use: " + e.getMessage(), e);
+    }
+    FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      String holder = readHolder(ch);
+      ch.close();
+      throw new StoreException("the store at " + dir + " is in use by another process" + holder
+          + "; unmount it or wait for it to finish");
+    }
+    ch.truncate(0);
+    ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+    return new StoreDirectory(dir, config, json.path("storeId").asText(), ch, lock);
+  }
+
+  private static String readHolder(FileChannel ch) {
+    try {
+      ByteBuffer b = ByteBuffer.allocate(32);
+      ch.read(b, 0);
+      String pid = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
+      return pid.isEmpty() ? "" : " (pid " + pid + ")";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Writes {@code data} to {@code file} so that it is either wholly there or not at all after a crash. */
+  static void writeDurably(Path file, byte[] data) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(ByteBuffer.wrap(data));
+      ch.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    }
+  }
+
+  /** The store's root directory. */
+  public Path root() {
+    return root;
+  }
+
+  /** The settings the store was created with. */
+  public StoreConfig config() {
+    return config;
+  }
+
+  /** The store's unique id, chosen at creation. */
+  public String storeId() {
+    return storeId;
+  }
+
+  /** Where RocksDB keeps the index. */
+  public Path indexDir() {
+    return root.resolve("index");
+  }
+
+  /** Where the local backend keeps packs. */
+  public Path packsDir() {
+    return root.resolve("packs");
+  }
+
+  /** Where packs are written before they are sealed. */
+  public Path stagingDir() {
+    return root.resolve("staging");
+  }
+
+  /** Releases the lock. */
+  @Override
+  public void close() throws IOException {
+    try {
+      lock.release();
+    } finally {
+      lockChannel.close();
+    }
+  }
+}

@@ -2,7 +2,6 @@ package io.chunkstore.backend;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -184,8 +183,6 @@ public final class LocalDiskBackend implements Backend {
         }
       }
     } catch (DirectoryIteratorException e) {
-      throw e.getCause();
-    } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }

@@ -70,7 +70,8 @@ public final class FaultInjectingBackend implements Backend {
 
   /**
    * Flips bit {@code bit} (0..7) of the byte at {@code offset} of object {@code key} in every get
-   * that covers it; the stored object is not changed.
+   * that covers it; the stored object is not changed. One flipped bit per key: a new call
+   * replaces the earlier one.
    */
   public FaultInjectingBackend flipBit(String key, long offset, int bit) {
     if (bit < 0 || bit > 7 || offset < 0) {

@@ -76,7 +76,7 @@ public final class SuperChunkReader {
     }
     long bodyLength = PackFormat.getUnsignedInt(tail, footer);
     long bodyStart = size - FOOTER_LENGTH - bodyLength;
-    if (bodyLength < 4 || bodyStart < HEADER_LENGTH) {
+    if (bodyLength < 4 || bodyLength > Integer.MAX_VALUE || bodyStart < HEADER_LENGTH) {
       throw new CorruptPackException(id, size - FOOTER_LENGTH, "impossible trailer length " + bodyLength);
     }
     byte[] body;

@@ -1,0 +1,39 @@
+package io.chunkstore.hashing;
+
+import java.util.List;
+
+/**
+ * Looks hashers up by the name a store persists, so that opening a store always gets the hash it
+ * was created with. The instances are shared, which is safe because every hasher is thread-safe.
+ */
+public final class Hashers {
+  private static final List<Hasher> ALL =
+      List.of(new Blake3Hasher(), new Sha256Hasher(), new BouncyCastleBlake3Hasher());
+
+  private Hashers() {}
+
+  /**
+   * The shared hasher persisted as {@code name}.
+   *
+   * @throws IllegalArgumentException if no hasher has that name
+   */
+  public static Hasher byName(String name) {
+    for (Hasher h : ALL) {
+      if (h.name().equals(name)) {
+        return h;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown hash '" + name + "'; known: " + String.join(", ", names()));
+  }
+
+  /** Every known name, the default first. */
+  public static List<String> names() {
+    return ALL.stream().map(Hasher::name).toList();
+  }
+
+  /** The hasher new stores use: {@code blake3}. */
+  public static Hasher defaultHasher() {
+    return ALL.get(0);
+  }
+}

@@ -221,6 +221,15 @@ public final class ChunkStore implements Closeable {
     }
   }
 
+  /**
+   * Seals the open super-chunk, hands it to the backend and makes everything durable: what
+   * {@link #close()} does, without closing. {@link #stats()} counts sealed packs only.
+   */
+  public void flush() throws IOException {
+    blocks.sealOpenPack();
+    sync();
+  }
+
   /** The file tree, for the FUSE adapter and maintenance tools. */
   public FileTree tree() {
     return tree;

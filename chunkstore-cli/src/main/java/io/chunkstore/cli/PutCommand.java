@@ -84,6 +84,7 @@ final class PutCommand implements Callable<Integer> {
       for (int i = dirTimes.size() - 1; i >= 0; i--) {
         dirTimes.get(i).run();
       }
+      cs.flush();
       after = cs.stats();
     }
     double secs = (System.nanoTime() - start) / 1e9;

@@ -51,6 +51,8 @@ public final class SuperChunkWriter implements Closeable {
   private Exception failure;
   private PackManifest manifest;
   private boolean closed;
+  /** How many of {@link #entries} {@link #drainEntries} has handed out. */
+  private int drained;
 
   /**
    * Writes a new pack to file (created; usually in STORE/staging). frameSize: target raw bytes of
@@ -142,6 +144,36 @@ public final class SuperChunkWriter implements Closeable {
   /** Whether a block was added to this pack, so that the pipeline can dedup within an open pack. */
   public synchronized boolean contains(BlockId blockId) {
     return ids.contains(blockId);
+  }
+
+  /**
+   * Writes the shared frame now, even if it is not full, and returns the entries of the blocks
+   * written since the last call: their frames are in the file, so an index may point at them.
+   */
+  public synchronized List<PackEntry> drainEntries() throws IOException {
+    checkUsable();
+    try {
+      if (sharedLength > 0) {
+        flushShared();
+      }
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      throw e;
+    }
+    List<PackEntry> out = List.copyOf(entries.subList(drained, entries.size()));
+    drained = entries.size();
+    return out;
+  }
+
+  /** Forces what is written so far to disk, so that a crash of the machine keeps it. */
+  public synchronized void force() throws IOException {
+    checkUsable();
+    try {
+      channel.force(false);
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      throw e;
+    }
   }
 
   /**

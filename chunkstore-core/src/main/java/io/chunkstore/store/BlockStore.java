@@ -249,8 +249,8 @@ public final class BlockStore implements Closeable {
     if (!frame.verified.contains(rec.offsetInFrame())) {
       BlockId actual = hasher.hash(frame.raw, rec.offsetInFrame(), rec.length());
       if (!actual.equals(id)) {
-        throw new CorruptPackException("block " + id.shortHex() + " in pack " + rec.pack()
-            + " at offset " + rec.frameOffset() + " does not match its hash");
+        throw new CorruptPackException(rec.pack(), rec.frameOffset(),
+            "block " + id.shortHex() + " does not match its hash");
       }
       frame.verified.add(rec.offsetInFrame());
     }
@@ -294,11 +294,10 @@ public final class BlockStore implements Closeable {
         ByteBuffer buf = ByteBuffer.allocate(rec.frameLength());
         while (buf.hasRemaining()) {
           if (ch.read(buf, rec.frameOffset() + buf.position()) < 0) {
-            throw new CorruptPackException("pack " + rec.pack() + " in staging ends before offset "
-                + (rec.frameOffset() + rec.frameLength()));
+            throw new CorruptPackException(rec.pack(), rec.frameOffset(), "the unsealed pack ends inside this frame");
           }
         }
-        return SuperChunkReader.decodeFrame(buf.array(), 0, buf.capacity(), Codecs::byId);
+        return SuperChunkReader.decodeFrame(rec.pack(), rec.frameOffset(), buf.array(), 0, buf.capacity(), Codecs::byId);
       } catch (NoSuchFileException e) {
         // sealed meanwhile: it is in the backend now
       }
@@ -346,7 +345,7 @@ public final class BlockStore implements Closeable {
         byte[] frame = loadFrame(rec);
         raw = java.util.Arrays.copyOfRange(frame, rec.offsetInFrame(), rec.offsetInFrame() + rec.length());
         if (!hasher.hash(raw).equals(e.getKey())) {
-          throw new CorruptPackException("hash mismatch");
+          throw new CorruptPackException(rec.pack(), rec.frameOffset(), "block does not match its hash");
         }
       } catch (IOException ex) {
         lost++;

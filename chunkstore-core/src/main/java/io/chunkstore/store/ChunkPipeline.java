@@ -31,6 +31,8 @@ public final class ChunkPipeline {
   private record Chunk(BlockId id, int length, PreparedBlock block) {}
 
   private static final int READ_BUFFER = 4 << 20;
+  /** One read buffer per writing thread: a put of many small files must not allocate 4 MiB each. */
+  private static final ThreadLocal<byte[]> BUFFERS = new ThreadLocal<>();
 
   private final BlockStore store;
   private final Chunker chunker;
@@ -51,7 +53,11 @@ public final class ChunkPipeline {
    */
   public long write(InputStream in, long startOffset, ExtentSink sink) throws IOException {
     int max = chunker.maxSize();
-    byte[] buf = new byte[Math.max(READ_BUFFER, 2 * max)];
+    byte[] buf = BUFFERS.get();
+    if (buf == null || buf.length < 2 * max) {
+      buf = new byte[Math.max(READ_BUFFER, 2 * max)];
+      BUFFERS.set(buf);
+    }
     ArrayDeque<Future<Chunk>> inFlight = new ArrayDeque<>();
     long offset = startOffset;
     int len = 0;

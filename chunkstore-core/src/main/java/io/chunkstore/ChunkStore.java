@@ -44,11 +44,13 @@ public final class ChunkStore implements Closeable {
    *
    * @param cacheBytes the budget of the decompressed block cache
    * @param threads threads that hash and compress
+   * @param stagingBytes the budget of writes to open files held in memory before they are
+   *     folded into blocks
    */
-  public record Options(long cacheBytes, int threads) {
-    /** 256 MiB of cache and a thread per core. */
+  public record Options(long cacheBytes, int threads, long stagingBytes) {
+    /** 256 MiB of cache, a thread per core, 256 MiB of staged writes. */
     public static Options defaults() {
-      return new Options(256L << 20, Math.max(1, Runtime.getRuntime().availableProcessors()));
+      return new Options(256L << 20, Math.max(1, Runtime.getRuntime().availableProcessors()), 256L << 20);
     }
   }
 
@@ -99,7 +101,7 @@ public final class ChunkStore implements Closeable {
       index = Index.open(dir.indexDir());
       backend = new LocalDiskBackend(dir.packsDir());
       blocks = BlockStore.open(index, backend, dir.config(), dir.stagingDir(), options.cacheBytes(), options.threads());
-      FileTree tree = new FileTree(index, blocks);
+      FileTree tree = new FileTree(index, blocks, options.stagingBytes());
       tree.freeOrphans();
       return new ChunkStore(dir, index, backend, blocks, tree);
     } catch (IOException | RuntimeException e) {

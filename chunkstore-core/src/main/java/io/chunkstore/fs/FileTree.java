@@ -51,9 +51,26 @@ public final class FileTree {
   private final ChunkPipeline pipeline;
   private final AtomicLong nextIno;
   private final Object treeLock = new Object();
+  /** Regular files open for I/O, by inode; guarded by treeLock. */
+  private final java.util.Map<Long, OpenFile> openFiles = new java.util.HashMap<>();
+  /** Open handles (FUSE file handles) to their files. */
+  private final java.util.Map<Long, OpenFile> handles = new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+  /** Bytes staged by all open files; past the budget a writer folds its file before going on. */
+  private final AtomicLong stagedTotal = new AtomicLong();
+  private final long stagingBudget;
 
   /** A tree over {@code index} whose content lives in {@code blocks}; creates the root if needed. */
   public FileTree(Index index, BlockStore blocks) throws IOException {
+    this(index, blocks, 256L << 20);
+  }
+
+  /**
+   * A tree whose open files stage at most {@code stagingBudget} bytes of writes in memory in all
+   * before they are folded into blocks.
+   */
+  public FileTree(Index index, BlockStore blocks, long stagingBudget) throws IOException {
+    this.stagingBudget = stagingBudget;
     this.index = index;
     this.blocks = blocks;
     this.pipeline = new ChunkPipeline(blocks);
@@ -71,9 +88,20 @@ public final class FileTree {
 
   // ---- lookups
 
-  /** The inode at {@code path}. */
+  /** The inode at {@code path}, with the size and time of writes not yet folded. */
   public InodeRecord stat(String path) throws IOException {
-    return resolve(Paths.split(path));
+    return withOpenState(resolve(Paths.split(path)));
+  }
+
+  private InodeRecord withOpenState(InodeRecord n) {
+    OpenFile f;
+    synchronized (treeLock) {
+      f = openFiles.get(n.ino());
+    }
+    if (f == null || !f.isDirty()) {
+      return n;
+    }
+    return n.withContent(f.size(), f.mtimeNanos());
   }
 
   /** The inode numbered {@code ino}. */
@@ -94,7 +122,7 @@ public final class FileTree {
   public String readSymlink(String path) throws IOException {
     InodeRecord n = stat(path);
     if (!n.isSymlink()) {
-      throw new FileSystemException(path, null, "not a symbolic link");
+      throw new InvalidOperationException(path, null, "not a symbolic link");
     }
     return n.symlinkTarget();
   }
@@ -103,7 +131,7 @@ public final class FileTree {
   public SeekableByteChannel openRead(String path) throws IOException {
     InodeRecord n = stat(path);
     if (n.isDirectory()) {
-      throw new FileSystemException(path, null, "is a directory");
+      throw new IsDirectoryException(path);
     }
     if (!n.isRegularFile()) {
       throw new FileSystemException(path, null, "not a regular file");
@@ -195,7 +223,7 @@ public final class FileTree {
         parent = parentDir(names, path);
         old = index.lookup(parent.ino(), name);
         if (old.isPresent() && isDirectory(old.get())) {
-          throw new FileSystemException(path, null, "is a directory");
+          throw new IsDirectoryException(path);
         }
       } catch (IOException e) {
         freeQuietly(fresh.ino());
@@ -268,7 +296,7 @@ public final class FileTree {
   public void delete(String path) throws IOException {
     List<String> names = Paths.split(path);
     if (names.isEmpty()) {
-      throw new FileSystemException("/", null, "the root directory cannot be removed");
+      throw new InvalidOperationException("/", null, "the root directory cannot be removed");
     }
     synchronized (treeLock) {
       InodeRecord parent = parentDir(names, path);
@@ -302,7 +330,7 @@ public final class FileTree {
     List<String> src = Paths.split(from);
     List<String> dst = Paths.split(to);
     if (src.isEmpty() || dst.isEmpty()) {
-      throw new FileSystemException(from, to, "the root directory cannot be moved or replaced");
+      throw new InvalidOperationException(from, to, "the root directory cannot be moved or replaced");
     }
     synchronized (treeLock) {
       InodeRecord srcParent = parentDir(src, from);
@@ -312,7 +340,7 @@ public final class FileTree {
       DirEntry moving = index.lookup(srcParent.ino(), srcName).orElseThrow(() -> new NoSuchFileException(from));
       boolean movingDir = isDirectory(moving);
       if (movingDir && dst.size() > src.size() && dst.subList(0, src.size()).equals(src)) {
-        throw new FileSystemException(from, to, "a directory cannot be moved into itself");
+        throw new InvalidOperationException(from, to, "a directory cannot be moved into itself");
       }
       Optional<DirEntry> replaced = index.lookup(dstParent.ino(), dstName);
       if (replaced.isPresent() && replaced.get().ino() == moving.ino()) {
@@ -326,7 +354,7 @@ public final class FileTree {
           InodeRecord old = inode(replaced.get().ino());
           if (old.isDirectory()) {
             if (!movingDir) {
-              throw new FileSystemException(from, to, "is a directory");
+              throw new IsDirectoryException(to);
             }
             if (!index.isEmptyDirectory(old.ino())) {
               throw new DirectoryNotEmptyException(to);
@@ -363,7 +391,8 @@ public final class FileTree {
   /** Changes permissions, owner and times of {@code path}; {@link Attributes#KEEP} fields stay. */
   public InodeRecord setAttributes(String path, Attributes attrs) throws IOException {
     synchronized (treeLock) {
-      InodeRecord n = stat(path);
+      // the committed record: a pending fold owns the size
+      InodeRecord n = resolve(Paths.split(path));
       long now = now();
       int mode = attrs.permissions() == Attributes.KEEP ? n.mode()
           : (n.mode() & InodeRecord.S_IFMT) | (attrs.permissions() & 07777);
@@ -379,7 +408,7 @@ public final class FileTree {
         b.putInode(changed);
         blocks.commit(b, false);
       }
-      return changed;
+      return withOpenState(changed);
     }
   }
 
@@ -407,12 +436,270 @@ public final class FileTree {
     return n;
   }
 
+  // ---- open files: what the FUSE adapter reads and writes through
+
+  /** Opens the regular file at {@code path} for I/O and returns a handle. */
+  public long open(String path) throws IOException {
+    InodeRecord n = resolve(Paths.split(path));
+    if (n.isDirectory()) {
+      throw new IsDirectoryException(path);
+    }
+    if (!n.isRegularFile()) {
+      throw new FileSystemException(path, null, "not a regular file");
+    }
+    return newHandle(n);
+  }
+
+  /**
+   * Makes a node: an empty regular file, a FIFO, a socket or a device, owned by {@code uid} and
+   * {@code gid}.
+   */
+  public InodeRecord mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
+    List<String> names = Paths.split(path);
+    synchronized (treeLock) {
+      InodeRecord parent = parentDir(names, path);
+      String name = Paths.last(names);
+      if (index.lookup(parent.ino(), name).isPresent()) {
+        throw new FileAlreadyExistsException(path);
+      }
+      long now = now();
+      int type = (mode & InodeRecord.S_IFMT) == 0 ? InodeRecord.S_IFREG : mode & InodeRecord.S_IFMT;
+      long ino = nextIno.getAndIncrement();
+      InodeRecord node = new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, now, now, now,
+          type == InodeRecord.S_IFREG ? 0 : rdev, null);
+      try (Batch b = index.batch()) {
+        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+        b.putInode(node);
+        b.putDirEntry(parent.ino(), new DirEntry(name, ino, node.mode()));
+        b.putInode(touched(parent, parent.nlink(), now));
+        blocks.commit(b, false);
+      }
+      return node;
+    }
+  }
+
+  /** Creates an empty regular file and opens it; returns the handle. */
+  public long create(String path, int permissions, int uid, int gid) throws IOException {
+    InodeRecord n = mknod(path, InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid);
+    return newHandle(n);
+  }
+
+  private long newHandle(InodeRecord n) {
+    synchronized (treeLock) {
+      OpenFile f = openFiles.computeIfAbsent(n.ino(),
+          ino -> new OpenFile(ino, n.size(), n.mtimeNanos(), index, blocks, pipeline, stagedTotal));
+      f.handles++;
+      long fh = nextHandle.getAndIncrement();
+      handles.put(fh, f);
+      return fh;
+    }
+  }
+
+  private OpenFile handle(long fh) throws IOException {
+    OpenFile f = handles.get(fh);
+    if (f == null) {
+      throw new java.nio.channels.ClosedChannelException();
+    }
+    return f;
+  }
+
+  /** Reads up to {@code len} bytes at {@code pos}; returns how many, 0 at the end of the file. */
+  public int read(long fh, long pos, byte[] dst, int off, int len) throws IOException {
+    return handle(fh).read(pos, dst, off, len);
+  }
+
+  /** Writes {@code len} bytes at {@code pos}; they are staged and folded into blocks later. */
+  public void write(long fh, long pos, byte[] src, int off, int len) throws IOException {
+    OpenFile f = handle(fh);
+    f.write(pos, src, off, len);
+    if (f.stagedBytes() >= OpenFile.FOLD_BYTES || stagedTotal.get() > stagingBudget) {
+      fold(f, false);
+    }
+  }
+
+  /** The inode behind a handle, with its current size. */
+  public InodeRecord stat(long fh) throws IOException {
+    OpenFile f = handle(fh);
+    return withOpenState(inode(f.ino()));
+  }
+
+  /** Changes the size of the file behind a handle. */
+  public void truncate(long fh, long size) throws IOException {
+    handle(fh).truncate(size);
+  }
+
+  /** Changes the size of the file at {@code path}. */
+  public void truncate(String path, long size) throws IOException {
+    long fh = open(path);
+    try {
+      truncate(fh, size);
+    } finally {
+      release(fh);
+    }
+  }
+
+  /** Folds the handle's staged writes into blocks (close of a file descriptor). */
+  public void flush(long fh) throws IOException {
+    fold(handle(fh), false);
+  }
+
+  /** Folds and makes the file's content and metadata durable. */
+  public void fsync(long fh) throws IOException {
+    fold(handle(fh), true);
+  }
+
+  /** Closes a handle; the last handle of an unlinked file frees it. */
+  public void release(long fh) throws IOException {
+    OpenFile f = handles.remove(fh);
+    if (f == null) {
+      return;
+    }
+    try {
+      if (!f.unlinked) {
+        fold(f, false);
+      }
+    } finally {
+      synchronized (treeLock) {
+        if (--f.handles == 0) {
+          openFiles.remove(f.ino());
+          if (f.unlinked) {
+            try (Batch b = index.batch()) {
+              index.inode(f.ino()).ifPresent(n -> free(b, n, false));
+              b.deleteOrphan(f.ino());
+              blocks.commit(b, false);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void fold(OpenFile f, boolean sync) throws IOException {
+    f.fold(sync, (b, newSize, oldSize, mtime, doSync) -> {
+      synchronized (treeLock) {
+        Optional<InodeRecord> cur = index.inode(f.ino());
+        if (cur.isEmpty()) {
+          return;
+        }
+        InodeRecord n = cur.get();
+        b.putInode(new InodeRecord(n.ino(), n.mode(), n.nlink(), n.uid(), n.gid(), newSize, n.atimeNanos(), mtime,
+            now(), n.rdev(), null));
+        if (n.nlink() > 0) {
+          b.addCounter(Counter.LOGICAL_BYTES, newSize - oldSize);
+        }
+        blocks.commit(b, doSync);
+      }
+    });
+  }
+
+  /** Folds every open file and makes everything durable: for unmount and sync. */
+  public void flushAll() throws IOException {
+    List<OpenFile> files;
+    synchronized (treeLock) {
+      files = new ArrayList<>(openFiles.values());
+    }
+    for (OpenFile f : files) {
+      if (!f.unlinked) {
+        fold(f, false);
+      }
+    }
+    try (Batch b = index.batch()) {
+      blocks.commit(b, true);
+    }
+  }
+
+  /** Adds a hard link {@code newPath} to the file at {@code existing}. */
+  public InodeRecord link(String existing, String newPath) throws IOException {
+    List<String> names = Paths.split(newPath);
+    synchronized (treeLock) {
+      InodeRecord target = resolve(Paths.split(existing));
+      if (target.isDirectory()) {
+        throw new NotPermittedException(existing, "hard links to directories are not allowed");
+      }
+      InodeRecord parent = parentDir(names, newPath);
+      String name = Paths.last(names);
+      if (index.lookup(parent.ino(), name).isPresent()) {
+        throw new FileAlreadyExistsException(newPath);
+      }
+      long now = now();
+      InodeRecord linked = target.withNlink(target.nlink() + 1, now);
+      try (Batch b = index.batch()) {
+        b.putInode(linked);
+        b.putDirEntry(parent.ino(), new DirEntry(name, target.ino(), target.mode()));
+        b.putInode(touched(parent, parent.nlink(), now));
+        blocks.commit(b, false);
+      }
+      return withOpenState(linked);
+    }
+  }
+
+  // ---- extended attributes
+
+  /**
+   * Sets an extended attribute.
+   *
+   * @param mustCreate fail if it exists (XATTR_CREATE)
+   * @param mustReplace fail if it does not exist (XATTR_REPLACE)
+   */
+  public void setXattr(String path, String name, byte[] value, boolean mustCreate, boolean mustReplace)
+      throws IOException {
+    synchronized (treeLock) {
+      InodeRecord n = resolve(Paths.split(path));
+      boolean exists = index.xattr(n.ino(), name).isPresent();
+      if (mustCreate && exists) {
+        throw new FileAlreadyExistsException(path, null, "attribute " + name + " exists");
+      }
+      if (mustReplace && !exists) {
+        throw new NoSuchAttributeException(path, name);
+      }
+      try (Batch b = index.batch()) {
+        b.putXattr(n.ino(), name, value);
+        b.putInode(touched(n, n.nlink(), n.mtimeNanos(), now()));
+        blocks.commit(b, false);
+      }
+    }
+  }
+
+  /** An extended attribute's value. */
+  public byte[] getXattr(String path, String name) throws IOException {
+    InodeRecord n = resolve(Paths.split(path));
+    return index.xattr(n.ino(), name).orElseThrow(() -> new NoSuchAttributeException(path, name));
+  }
+
+  /** The names of the extended attributes of {@code path}. */
+  public List<String> listXattrs(String path) throws IOException {
+    return index.xattrNames(resolve(Paths.split(path)).ino());
+  }
+
+  /** Removes an extended attribute. */
+  public void removeXattr(String path, String name) throws IOException {
+    synchronized (treeLock) {
+      InodeRecord n = resolve(Paths.split(path));
+      if (index.xattr(n.ino(), name).isEmpty()) {
+        throw new NoSuchAttributeException(path, name);
+      }
+      try (Batch b = index.batch()) {
+        b.deleteXattr(n.ino(), name);
+        b.putInode(touched(n, n.nlink(), n.mtimeNanos(), now()));
+        blocks.commit(b, false);
+      }
+    }
+  }
+
   // ---- helpers
 
   /** Drops one link of {@code node}; frees it with its extents when it was the last. */
   private void unlink(Batch b, InodeRecord node) {
+    OpenFile open = openFiles.get(node.ino());
     if (node.nlink() > 1) {
       b.putInode(node.withNlink(node.nlink() - 1, now()));
+    } else if (open != null) {
+      // Still open: keep the content for its handles, free it at the last release (or, after a
+      // crash, at the next open of the store).
+      b.putInode(node.withNlink(0, now()));
+      b.putOrphan(node.ino());
+      b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+      open.unlinked = true;
     } else {
       free(b, node, true);
     }
@@ -447,7 +734,7 @@ public final class FileTree {
     InodeRecord parent = parentDir(names, path);
     Optional<DirEntry> existing = index.lookup(parent.ino(), Paths.last(names));
     if (existing.isPresent() && isDirectory(existing.get())) {
-      throw new FileSystemException(path, null, "is a directory");
+      throw new IsDirectoryException(path);
     }
   }
 
@@ -468,11 +755,11 @@ public final class FileTree {
 
   private InodeRecord parentDir(List<String> names, String path) throws IOException {
     if (names.isEmpty()) {
-      throw new FileSystemException("/", null, "the root directory has no parent");
+      throw new InvalidOperationException("/", null, "the root directory has no parent");
     }
     for (String n : names) {
       if (n.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        throw new FileSystemException(path, null, "file name too long");
+        throw new NameTooLongException(path);
       }
     }
     InodeRecord parent = resolve(names.subList(0, names.size() - 1));
@@ -495,8 +782,12 @@ public final class FileTree {
   }
 
   private static InodeRecord touched(InodeRecord dir, int nlink, long now) {
-    return new InodeRecord(dir.ino(), dir.mode(), nlink, dir.uid(), dir.gid(), dir.size(), dir.atimeNanos(),
-        now, now, dir.rdev(), dir.symlinkTarget());
+    return touched(dir, nlink, now, now);
+  }
+
+  private static InodeRecord touched(InodeRecord n, int nlink, long mtime, long ctime) {
+    return new InodeRecord(n.ino(), n.mode(), nlink, n.uid(), n.gid(), n.size(), n.atimeNanos(),
+        mtime, ctime, n.rdev(), n.symlinkTarget());
   }
 
   private static int perms(Attributes attrs, int fallback) {

@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 /**
  * The dedup write path for one stream: cut into chunks, hash and compress them on the worker
  * threads, and hand them on in their original order: new blocks to the open pack, every block as
- * an {@link Extent} to the caller.
+ * an {@link Extent} to the caller. Chunks of zeros become holes: no block, no extent.
  *
  * <p>Memory is bounded by a window of chunks in flight, whatever the length of the stream.
  * Compression is skipped for blocks the store already has.
@@ -27,7 +27,10 @@ public final class ChunkPipeline {
     void accept(Extent extent) throws IOException;
   }
 
-  /** What a worker made of one chunk: its id, and the prepared block unless the store had it. */
+  /**
+   * What a worker made of one chunk: its id, and the prepared block unless the store had it. A
+   * chunk of zeros has no id: it becomes a hole, which costs nothing and reads as zeros.
+   */
   private record Chunk(BlockId id, int length, PreparedBlock block) {}
 
   private static final int READ_BUFFER = 4 << 20;
@@ -108,6 +111,9 @@ public final class ChunkPipeline {
   }
 
   private Chunk process(byte[] data) {
+    if (isAllZero(data)) {
+      return new Chunk(null, data.length, null);
+    }
     BlockId id = store.hasher().hash(data, 0, data.length);
     if (store.contains(id)) {
       return new Chunk(id, data.length, null);
@@ -119,8 +125,19 @@ public final class ChunkPipeline {
     if (c.block() != null) {
       store.add(c.block());
     }
-    sink.accept(new Extent(offset, c.id(), 0, c.length()));
+    if (c.id() != null) {
+      sink.accept(new Extent(offset, c.id(), 0, c.length()));
+    }
     return c.length();
+  }
+
+  private static boolean isAllZero(byte[] data) {
+    for (byte b : data) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Chunk await(Future<Chunk> f) throws IOException {

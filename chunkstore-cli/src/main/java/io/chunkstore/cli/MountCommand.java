@@ -1,0 +1,151 @@
+package io.chunkstore.cli;
+
+import io.chunkstore.fuse.Mounter;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "mount", mixinStandardHelpOptions = true,
+    description = {"Mount a store as a read-write POSIX file system (also: dedup-mount STORE MOUNTPOINT).",
+        "Runs in the background unless -f is given; its log goes to STORE/mount.log.",
+        "Unmount with 'chunkstore umount MOUNTPOINT', 'fusermount -u MOUNTPOINT' or SIGTERM: every write is "
+            + "folded into the store and the store closed before the process exits."})
+final class MountCommand implements Callable<Integer> {
+  private static final String READY = "CHUNKSTORE-READY";
+  private static final String ERROR = "CHUNKSTORE-ERROR ";
+
+  @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
+  Path store;
+
+  @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
+  Path mountPoint;
+
+  @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (log to stderr).")
+  boolean foreground;
+
+  @Option(names = "-o", paramLabel = "OPTS", split = ",",
+      description = {"Mount options, comma-separated: ro, allow_other, default_permissions (on by default;",
+          "nodefault_permissions turns it off), cache=SIZE (block cache, default 256M),",
+          "staging=SIZE (writes held in memory before they are stored, default 256M),",
+          "and any other libfuse option, passed on as it is."})
+  List<String> options = new ArrayList<>();
+
+  @Option(names = {"-d", "--debug"}, description = "Print every FUSE request (implies -f).")
+  boolean debug;
+
+  @Option(names = "--notify-ready", hidden = true, description = "Internal: report readiness on stdout.")
+  boolean notifyReady;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!foreground && !debug) {
+      return background();
+    }
+    Mounter.Options opts = parseOptions();
+    PrintStream readyOut = System.out;
+    try {
+      Mounter.run(store, mountPoint, opts, () -> {
+        if (notifyReady) {
+          readyOut.println(READY);
+          readyOut.flush();
+        } else {
+          System.err.println("mounted " + store + " at " + mountPoint + "; unmount with: chunkstore umount " + mountPoint);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      if (notifyReady) {
+        readyOut.println(ERROR + Errors.sentence(e));
+        readyOut.flush();
+        return 1;
+      }
+      throw e;
+    }
+    return 0;
+  }
+
+  private Mounter.Options parseOptions() {
+    boolean ro = false;
+    boolean allowOther = false;
+    boolean defaultPermissions = true;
+    long cache = 256L << 20;
+    long staging = 256L << 20;
+    List<String> extra = new ArrayList<>();
+    for (String o : options) {
+      String opt = o.trim();
+      if (opt.isEmpty()) {
+        continue;
+      }
+      switch (opt) {
+        case "ro" -> ro = true;
+        case "rw" -> ro = false;
+        case "allow_other" -> allowOther = true;
+        case "default_permissions" -> defaultPermissions = true;
+        case "nodefault_permissions" -> defaultPermissions = false;
+        default -> {
+          if (opt.startsWith("cache=")) {
+            cache = Sizes.parse(opt.substring(6));
+          } else if (opt.startsWith("staging=")) {
+            staging = Sizes.parse(opt.substring(8));
+          } else {
+            extra.add(opt);
+          }
+        }
+      }
+    }
+    return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug);
+  }
+
+  /** Starts this command again with -f in a new session, and returns once it has mounted. */
+  private int background() throws IOException, InterruptedException {
+    Path log = store.resolve("mount.log");
+    List<String> cmd = new ArrayList<>();
+    cmd.add("setsid");
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount",
+        store.toString(), mountPoint.toString(), "-f", "--notify-ready"));
+    for (String o : options) {
+      cmd.add("-o");
+      cmd.add(o);
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    if (Files.isDirectory(store)) {
+      Files.writeString(log, "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    } else {
+      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+    Process child = pb.start();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.equals(READY)) {
+          System.err.println("mounted " + store + " at " + mountPoint + " (pid " + child.pid()
+              + "); unmount with: chunkstore umount " + mountPoint);
+          return 0;
+        }
+        if (line.startsWith(ERROR)) {
+          System.err.println("mount: " + line.substring(ERROR.length()));
+          child.waitFor();
+          return 1;
+        }
+      }
+    }
+    int status = child.waitFor();
+    System.err.println("mount: the mount process ended with status " + status + " before mounting; see " + log);
+    return 1;
+  }
+}

@@ -1,0 +1,212 @@
+package io.chunkstore.fuse;
+
+import io.chunkstore.ChunkStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mounts a store: checks what can be checked first (the mount point, /dev/fuse, libfuse, the
+ * store's lock), mounts, and after the kernel lets go — {@code fusermount -u}, {@code umount} or
+ * SIGTERM — folds every open file and closes the store before returning.
+ */
+public final class Mounter {
+  private static final Logger log = LoggerFactory.getLogger(Mounter.class);
+
+  /**
+   * How to mount.
+   *
+   * @param readOnly mount read-only ({@code -o ro})
+   * @param allowOther let other users in ({@code -o allow_other})
+   * @param defaultPermissions let the kernel check permissions against modes and owners
+   * @param extraOptions further {@code -o} options passed to libfuse as they are
+   * @param cacheBytes budget of the decompressed block cache
+   * @param stagingBytes budget of writes staged in memory before they are folded into blocks
+   * @param debug libfuse's debug output
+   */
+  public record Options(boolean readOnly, boolean allowOther, boolean defaultPermissions, List<String> extraOptions,
+      long cacheBytes, long stagingBytes, boolean debug) {}
+
+  private Mounter() {}
+
+  /**
+   * Mounts {@code storeDir} at {@code mountPoint} and blocks until it is unmounted.
+   *
+   * @param onReady called once the mount is usable
+   * @throws MountException (or a store error) with one sentence if the mount cannot be made
+   */
+  public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
+    checkMountPoint(mountPoint, opts);
+    checkFuse();
+    ChunkStore store = ChunkStore.open(storeDir,
+        new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
+            opts.stagingBytes()));
+    CountDownLatch closed = new CountDownLatch(1);
+    ChunkstoreFuse fs;
+    try {
+      fs = new ChunkstoreFuse(store);
+    } catch (Throwable e) {
+      store.close();
+      throw new MountException("libfuse 2 could not be loaded (" + e.getMessage() + "); install it with: apt-get install libfuse2");
+    }
+    Thread hook = new Thread(() -> {
+      // SIGTERM: let go of the kernel, then wait until every write is folded and the store closed.
+      fs.umount();
+      try {
+        closed.await(5, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "chunkstore-unmount");
+    Runtime.getRuntime().addShutdownHook(hook);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread loop = new Thread(() -> {
+      try {
+        fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }, "fuse-loop");
+    try {
+      loop.start();
+      while (loop.isAlive() && !fs.ready().await(100, TimeUnit.MILLISECONDS)) {
+        // waiting for the kernel to connect, or for the mount to fail
+      }
+      if (fs.ready().getCount() == 0) {
+        log.info("mounted {} at {}", storeDir, mountPoint);
+        onReady.run();
+      }
+      loop.join();
+      if (fs.ready().getCount() != 0) {
+        Throwable t = failure.get();
+        throw new MountException("cannot mount at " + mountPoint + ": libfuse refused"
+            + (t == null ? "" : " (" + rootMessage(t) + ")") + "; see the messages above");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while mounted");
+    } finally {
+      try {
+        fs.flushAll();
+      } finally {
+        store.close();
+        closed.countDown();
+        log.info("store {} closed", storeDir);
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running and waits for 'closed'
+        }
+      }
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return String.valueOf(t.getMessage());
+  }
+
+  static String[] fuseArgs(Path storeDir, Options opts) {
+    List<String> o = new ArrayList<>();
+    String source = storeDir.toAbsolutePath().toString();
+    o.add("fsname=" + (source.matches("[^,\\s\\\\]+") ? "chunkstore:" + source : "chunkstore"));
+    o.add("subtype=chunkstore");
+    o.add("big_writes");
+    o.add("max_write=131072");
+    o.add("max_read=131072");
+    // Every change goes through this mount, so the kernel's page cache never goes stale.
+    o.add("kernel_cache");
+    o.add("use_ino");
+    // libfuse 2's high-level API gives each path of a hard-linked file its own kernel inode, so
+    // cached attributes would show a stale link count on the other names.
+    o.add("attr_timeout=0");
+    if (opts.defaultPermissions()) {
+      o.add("default_permissions");
+    }
+    if (opts.allowOther()) {
+      o.add("allow_other");
+    }
+    if (opts.readOnly()) {
+      o.add("ro");
+    }
+    o.addAll(opts.extraOptions());
+    return new String[] {"-o", String.join(",", o)};
+  }
+
+  private static void checkMountPoint(Path mp, Options opts) throws IOException {
+    if (!Files.exists(mp)) {
+      throw new MountException("the mount point " + mp + " does not exist; create it first (mkdir -p " + mp + ")");
+    }
+    if (!Files.isDirectory(mp)) {
+      throw new MountException("the mount point " + mp + " is not a directory");
+    }
+    if (isMountPoint(mp)) {
+      throw new MountException(mp + " is already a mount point; unmount it first (chunkstore umount " + mp + ")");
+    }
+    boolean nonempty = opts.extraOptions().contains("nonempty");
+    try (Stream<Path> s = Files.list(mp)) {
+      if (!nonempty && s.findAny().isPresent()) {
+        throw new MountException("the mount point " + mp + " is not empty; use an empty directory (or -o nonempty)");
+      }
+    }
+  }
+
+  /** True if {@code dir} is the mount point of a mounted file system, as /proc/self/mountinfo says. */
+  public static boolean isMountPoint(Path dir) throws IOException {
+    String target = dir.toRealPath().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && unescape(f[4]).equals(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Mount info escapes spaces and such as octal: {@code \040}. */
+  static String unescape(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length()) {
+        try {
+          sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+          i += 3;
+          continue;
+        } catch (NumberFormatException e) {
+          // not an escape
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  private static void checkFuse() throws MountException {
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      throw new MountException("FUSE is not available: /dev/fuse is missing; load the kernel module (modprobe fuse)");
+    }
+    boolean found = false;
+    for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib/x86_64-linux-gnu",
+        "/usr/lib", "/usr/local/lib", "/lib"}) {
+      if (Files.exists(Path.of(dir, "libfuse.so.2"))) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      throw new MountException("libfuse 2 is not installed (dedup-mount needs libfuse.so.2); install it with: apt-get install libfuse2");
+    }
+  }
+}

@@ -176,7 +176,7 @@ public final class FrameSizeStudy {
       }
       double ingest = (System.nanoTime() - start) / 1e9;
 
-      try (ChunkStore store = ChunkStore.open(storeDir, new ChunkStore.Options(1 << 20, 2))) {
+      try (ChunkStore store = ChunkStore.open(storeDir, new ChunkStore.Options(1 << 20, 2, 64L << 20))) {
         Set<Frame> frames = new HashSet<>();
         long[] blocks = {0};
         store.index().forEachBlock((id, rec) -> {

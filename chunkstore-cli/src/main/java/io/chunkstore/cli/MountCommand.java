@@ -43,6 +43,9 @@ final class MountCommand implements Callable<Integer> {
           "and any other libfuse option, passed on as it is."})
   List<String> options = new ArrayList<>();
 
+  @Option(names = "--init", description = "Create the store (with default settings) and the mount point if they do not exist.")
+  boolean init;
+
   @Option(names = {"-d", "--debug"}, description = "Print every FUSE request (implies -f).")
   boolean debug;
 
@@ -51,6 +54,13 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (init && !notifyReady) {
+      if (!Files.exists(store.resolve("chunkstore.json"))) {
+        io.chunkstore.ChunkStore.create(store, io.chunkstore.store.StoreConfig.defaults()).close();
+        System.err.println("created store " + store);
+      }
+      Files.createDirectories(mountPoint);
+    }
     if (!foreground && !debug) {
       return background();
     }

@@ -299,10 +299,15 @@ public final class Index implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      db.syncWal();
+    // Flush the memtables so the WAL can go: otherwise every open adds its log to the store's size.
+    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
     } catch (RocksDBException e) {
-      // closing anyway: RocksDB replays its WAL on the next open
+      try {
+        db.syncWal();
+      } catch (RocksDBException again) {
+        // closing anyway: RocksDB replays its WAL on the next open
+      }
     }
     for (ColumnFamilyHandle h : handles) {
       h.close();

@@ -130,6 +130,16 @@ public final class ChunkStore implements Closeable {
     return FileInfo.of(path, tree.writeFile(path, in, attrs));
   }
 
+  /**
+   * Writes a regular file as part of a bulk import (what {@code chunkstore put} uses): like
+   * {@link #write}, but the file becomes visible together with others at the next {@link #sync()},
+   * {@link #flush()} or {@link #close()}, or once enough have gathered. The small blocks of many
+   * files then share compressed frames, and the index is written once for all of them.
+   */
+  public FileInfo importFile(String path, InputStream in, Attributes attrs) throws IOException {
+    return FileInfo.of(path, tree.importFile(path, in, attrs));
+  }
+
   /** Reads the regular file at {@code path} from its start. */
   public InputStream newInputStream(String path) throws IOException {
     return Channels.newInputStream(tree.openRead(path));
@@ -218,6 +228,7 @@ public final class ChunkStore implements Closeable {
 
   /** Makes every change so far durable. */
   public void sync() throws IOException {
+    tree.commitPending();
     try (io.chunkstore.index.Batch b = index.batch()) {
       blocks.commit(b, true);
     }
@@ -228,6 +239,7 @@ public final class ChunkStore implements Closeable {
    * {@link #close()} does, without closing. {@link #stats()} counts sealed packs only.
    */
   public void flush() throws IOException {
+    tree.commitPending();
     blocks.sealOpenPack();
     sync();
   }
@@ -252,6 +264,7 @@ public final class ChunkStore implements Closeable {
   public void close() throws IOException {
     IOException first = null;
     try {
+      tree.commitPending();
       blocks.close();
     } catch (IOException e) {
       first = e;

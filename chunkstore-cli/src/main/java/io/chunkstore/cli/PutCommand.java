@@ -147,7 +147,7 @@ final class PutCommand implements Callable<Integer> {
         }
         pending.add(files.submit(() -> {
           try (InputStream in = Files.newInputStream(file)) {
-            cs.write(dst, progress.count(in), attributesOf(file));
+            cs.importFile(dst, progress.count(in), attributesOf(file));
           } catch (IOException e) {
             fail(file, e);
           } finally {

@@ -59,6 +59,11 @@ public final class FileTree {
   /** Bytes staged by all open files; past the budget a writer folds its file before going on. */
   private final AtomicLong stagedTotal = new AtomicLong();
   private final long stagingBudget;
+  /** Bulk-imported files waiting to become visible together; guarded by treeLock. */
+  private final Batch pending;
+  private final java.util.Set<String> pendingNames = new java.util.HashSet<>();
+  private static final long PENDING_BYTES = 4L << 20;
+  private static final int PENDING_FILES = 4096;
 
   /** A tree over {@code index} whose content lives in {@code blocks}; creates the root if needed. */
   public FileTree(Index index, BlockStore blocks) throws IOException {
@@ -72,6 +77,7 @@ public final class FileTree {
   public FileTree(Index index, BlockStore blocks, long stagingBudget) throws IOException {
     this.stagingBudget = stagingBudget;
     this.index = index;
+    this.pending = index.batch();
     this.blocks = blocks;
     this.pipeline = new ChunkPipeline(blocks);
     long next = index.meta(NEXT_INO).map(FileTree::decodeLong).orElse(ROOT + 1);
@@ -221,6 +227,9 @@ public final class FileTree {
       Optional<DirEntry> old;
       try {
         parent = parentDir(names, path);
+        if (pendingNames.contains(parent.ino() + "/" + name)) {
+          commitPending();
+        }
         old = index.lookup(parent.ino(), name);
         if (old.isPresent() && isDirectory(old.get())) {
           throw new IsDirectoryException(path);
@@ -248,6 +257,99 @@ public final class FileTree {
     }
   }
 
+  /**
+   * Writes a regular file as part of a bulk import: like {@link #writeFile}, but the file becomes
+   * visible with others at the next {@link #commitPending()} (or when enough have gathered), so
+   * that the small blocks of many files share compressed frames and index commits. A long file
+   * is committed in pieces under an orphan mark, as with {@code writeFile}.
+   */
+  public InodeRecord importFile(String path, InputStream in, Attributes attrs) throws IOException {
+    List<String> names = Paths.split(path);
+    String name = Paths.last(names);
+    checkTarget(names, path);
+    long now = now();
+    InodeRecord fresh;
+    synchronized (treeLock) {
+      fresh = newInode(InodeRecord.S_IFREG | perms(attrs, 0644), 0, attrs, 0, now, null);
+    }
+    Batch[] content = {index.batch()};
+    boolean[] orphaned = {false};
+    long size;
+    try {
+      size = pipeline.write(in, 0, extent -> {
+        content[0].putExtent(fresh.ino(), extent);
+        content[0].addRef(extent.block(), 1);
+        if (content[0].sizeBytes() > MAX_BATCH_BYTES) {
+          if (!orphaned[0]) {
+            content[0].putMeta(NEXT_INO, encodeLong(nextIno.get()));
+            content[0].putInode(fresh);
+            content[0].putOrphan(fresh.ino());
+            orphaned[0] = true;
+          }
+          blocks.commit(content[0], false);
+          content[0].clear();
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      if (orphaned[0]) {
+        freeQuietly(fresh.ino());
+      }
+      throw e;
+    }
+    synchronized (treeLock) {
+      InodeRecord parent;
+      Optional<DirEntry> old;
+      try {
+        parent = parentDir(names, path);
+        if (pendingNames.contains(parent.ino() + "/" + name)) {
+          commitPending();
+        }
+        old = index.lookup(parent.ino(), name);
+        if (old.isPresent() && isDirectory(old.get())) {
+          throw new IsDirectoryException(path);
+        }
+      } catch (IOException e) {
+        if (orphaned[0]) {
+          freeQuietly(fresh.ino());
+        }
+        throw e;
+      }
+      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
+      long atime = attrs.atimeNanos() == Attributes.NOW ? mtime : attrs.atimeNanos();
+      InodeRecord linked = new InodeRecord(fresh.ino(), fresh.mode(), 1, fresh.uid(), fresh.gid(), size,
+          atime, mtime, now(), 0, null);
+      Batch b = content[0];
+      b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+      b.putInode(linked);
+      if (orphaned[0]) {
+        b.deleteOrphan(linked.ino());
+      }
+      b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
+      b.addCounter(Counter.LOGICAL_BYTES, size);
+      if (old.isPresent()) {
+        unlink(b, inode(old.get().ino()));
+      }
+      pending.append(b);
+      pendingNames.add(parent.ino() + "/" + name);
+      if (pending.sizeBytes() > PENDING_BYTES || pendingNames.size() >= PENDING_FILES) {
+        commitPending();
+      }
+      return linked;
+    }
+  }
+
+  /** Makes the files of {@link #importFile} visible: one index batch for all of them. */
+  public void commitPending() throws IOException {
+    synchronized (treeLock) {
+      if (pending.isEmpty()) {
+        return;
+      }
+      blocks.commit(pending, false);
+      pending.clear();
+      pendingNames.clear();
+    }
+  }
+
   /** Streams {@code in} into the extents of {@code ino}, committing in pieces; returns the length. */
   private long writeContent(long ino, InputStream in) throws IOException {
     Batch[] batch = {index.batch()};
@@ -270,6 +372,7 @@ public final class FileTree {
 
   /** Makes a symbolic link at {@code path} that points to {@code target}. */
   public InodeRecord symlink(String path, String target, Attributes attrs) throws IOException {
+    commitPending();
     List<String> names = Paths.split(path);
     synchronized (treeLock) {
       InodeRecord parent = parentDir(names, path);
@@ -294,6 +397,7 @@ public final class FileTree {
 
   /** Removes a file or symlink, or an empty directory. */
   public void delete(String path) throws IOException {
+    commitPending();
     List<String> names = Paths.split(path);
     if (names.isEmpty()) {
       throw new InvalidOperationException("/", null, "the root directory cannot be removed");
@@ -327,6 +431,7 @@ public final class FileTree {
    * {@code from} is a directory too.
    */
   public void rename(String from, String to) throws IOException {
+    commitPending();
     List<String> src = Paths.split(from);
     List<String> dst = Paths.split(to);
     if (src.isEmpty() || dst.isEmpty()) {
@@ -390,6 +495,7 @@ public final class FileTree {
 
   /** Changes permissions, owner and times of {@code path}; {@link Attributes#KEEP} fields stay. */
   public InodeRecord setAttributes(String path, Attributes attrs) throws IOException {
+    commitPending();
     synchronized (treeLock) {
       // the committed record: a pending fold owns the size
       InodeRecord n = resolve(Paths.split(path));
@@ -455,6 +561,7 @@ public final class FileTree {
    * {@code gid}.
    */
   public InodeRecord mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
+    commitPending();
     List<String> names = Paths.split(path);
     synchronized (treeLock) {
       InodeRecord parent = parentDir(names, path);
@@ -594,6 +701,7 @@ public final class FileTree {
 
   /** Folds every open file and makes everything durable: for unmount and sync. */
   public void flushAll() throws IOException {
+    commitPending();
     List<OpenFile> files;
     synchronized (treeLock) {
       files = new ArrayList<>(openFiles.values());
@@ -610,6 +718,7 @@ public final class FileTree {
 
   /** Adds a hard link {@code newPath} to the file at {@code existing}. */
   public InodeRecord link(String existing, String newPath) throws IOException {
+    commitPending();
     List<String> names = Paths.split(newPath);
     synchronized (treeLock) {
       InodeRecord target = resolve(Paths.split(existing));

@@ -3,6 +3,9 @@ package io.chunkstore.index;
 import io.chunkstore.id.BlockId;
 import io.chunkstore.id.PackId;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
@@ -11,34 +14,55 @@ import org.rocksdb.WriteBatch;
  * Refcount deltas and counters go into the same batch as the metadata that causes them, so a
  * crash leaves either all of a change or none of it.
  *
- * <p>Not thread-safe.
+ * <p>Operations are kept in order until {@link Index#write} turns them into one RocksDB
+ * {@code WriteBatch}, so that batches can be {@linkplain #append appended} to each other. Not
+ * thread-safe.
  */
 public final class Batch implements AutoCloseable {
+  private enum Kind { PUT, DELETE, MERGE }
+
+  private record Op(ColumnFamilyHandle cf, Kind kind, byte[] key, byte[] value) {}
+
   private final Index index;
-  private final WriteBatch wb = new WriteBatch();
-  private int operations;
+  private final List<Op> ops = new ArrayList<>();
+  private final java.util.Set<BlockId> referenced = new java.util.HashSet<>();
+  private long bytes;
 
   Batch(Index index) {
     this.index = index;
   }
 
-  WriteBatch writeBatch() {
+  /** The operations as one RocksDB batch; the caller closes it. */
+  WriteBatch toWriteBatch() {
+    WriteBatch wb = new WriteBatch();
+    try {
+      for (Op op : ops) {
+        switch (op.kind()) {
+          case PUT -> wb.put(op.cf(), op.key(), op.value());
+          case DELETE -> wb.delete(op.cf(), op.key());
+          case MERGE -> wb.merge(op.cf(), op.key(), op.value());
+        }
+      }
+    } catch (RocksDBException e) {
+      wb.close();
+      throw new IndexException("cannot build an index batch", e);
+    }
     return wb;
   }
 
   /** Number of operations added so far. */
   public int operations() {
-    return operations;
+    return ops.size();
   }
 
   /** Approximate size of the batch in bytes. */
   public long sizeBytes() {
-    return wb.getDataSize();
+    return bytes;
   }
 
   /** True when nothing has been added. */
   public boolean isEmpty() {
-    return operations == 0;
+    return ops.isEmpty();
   }
 
   /** Records where a block is stored. */
@@ -54,7 +78,30 @@ public final class Batch implements AutoCloseable {
 
   /** Adds {@code delta} (which may be negative) to a block's refcount. */
   public Batch addRef(BlockId id, long delta) {
+    if (delta > 0) {
+      referenced.add(id);
+    }
     return merge(index.refs, id.toBytes(), Codec64.littleEndian(delta));
+  }
+
+  /** The blocks this batch adds references to: they must be findable when it is applied. */
+  public java.util.Set<BlockId> referencedBlocks() {
+    return java.util.Collections.unmodifiableSet(referenced);
+  }
+
+  /** Appends every operation of {@code other}, in order, after this batch's own. */
+  public Batch append(Batch other) {
+    ops.addAll(other.ops);
+    referenced.addAll(other.referenced);
+    bytes += other.bytes;
+    return this;
+  }
+
+  /** Forgets every operation. */
+  public void clear() {
+    ops.clear();
+    referenced.clear();
+    bytes = 0;
   }
 
   /** Records a sealed pack. */
@@ -138,38 +185,27 @@ public final class Batch implements AutoCloseable {
     return put(index.meta, key.getBytes(StandardCharsets.UTF_8), value);
   }
 
-  private Batch put(org.rocksdb.ColumnFamilyHandle cf, byte[] k, byte[] v) {
-    try {
-      wb.put(cf, k, v);
-    } catch (RocksDBException e) {
-      throw new IndexException("cannot add to an index batch", e);
-    }
-    operations++;
+  private Batch put(ColumnFamilyHandle cf, byte[] k, byte[] v) {
+    return add(new Op(cf, Kind.PUT, k, v));
+  }
+
+  private Batch delete(ColumnFamilyHandle cf, byte[] k) {
+    return add(new Op(cf, Kind.DELETE, k, null));
+  }
+
+  private Batch merge(ColumnFamilyHandle cf, byte[] k, byte[] v) {
+    return add(new Op(cf, Kind.MERGE, k, v));
+  }
+
+  private Batch add(Op op) {
+    ops.add(op);
+    bytes += op.key().length + (op.value() == null ? 0 : op.value().length) + 8;
     return this;
   }
 
-  private Batch delete(org.rocksdb.ColumnFamilyHandle cf, byte[] k) {
-    try {
-      wb.delete(cf, k);
-    } catch (RocksDBException e) {
-      throw new IndexException("cannot add to an index batch", e);
-    }
-    operations++;
-    return this;
-  }
-
-  private Batch merge(org.rocksdb.ColumnFamilyHandle cf, byte[] k, byte[] v) {
-    try {
-      wb.merge(cf, k, v);
-    } catch (RocksDBException e) {
-      throw new IndexException("cannot add to an index batch", e);
-    }
-    operations++;
-    return this;
-  }
-
+  /** Nothing native is held until {@link Index#write}; kept so batches read as resources. */
   @Override
   public void close() {
-    wb.close();
+    ops.clear();
   }
 }

@@ -82,10 +82,13 @@ public final class Index implements AutoCloseable {
         .setAvoidFlushDuringRecovery(true)
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, newCfOptions(false)));
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, newCfOptions(false, false)));
     for (String name : FAMILIES) {
       boolean merged = name.equals("refs") || name.equals("meta");
-      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), newCfOptions(merged)));
+      // Bloom filters pay off for point lookups of random ids; the tree is read by prefix scans.
+      boolean pointLookups = name.equals("blocks") || name.equals("refs");
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII),
+          newCfOptions(merged, pointLookups)));
     }
     try {
       db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
@@ -104,16 +107,20 @@ public final class Index implements AutoCloseable {
     meta = handles.get(9);
   }
 
-  private ColumnFamilyOptions newCfOptions(boolean merged) {
+  private ColumnFamilyOptions newCfOptions(boolean merged, boolean bloomFilter) {
     BlockBasedTableConfig table = new BlockBasedTableConfig()
         .setBlockCache(blockCache)
-        .setFilterPolicy(bloom)
+        .setBlockSize(16 << 10)
         .setCacheIndexAndFilterBlocks(true)
         .setPinL0FilterAndIndexBlocksInCache(true);
+    if (bloomFilter) {
+      table.setFilterPolicy(bloom);
+    }
+    // zstd: the index is part of what a store costs on disk, and SST blocks are read rarely
     ColumnFamilyOptions o = new ColumnFamilyOptions()
         .setTableFormatConfig(table)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION)
-        .setOptimizeFiltersForHits(false);
+        .setCompressionType(CompressionType.ZSTD_COMPRESSION)
+        .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION);
     if (merged) {
       o.setMergeOperator(addOperator);
     }
@@ -281,8 +288,8 @@ public final class Index implements AutoCloseable {
    * also makes every earlier write durable.
    */
   public void write(Batch batch, boolean sync) {
-    try {
-      db.write(sync ? syncWrite : asyncWrite, batch.writeBatch());
+    try (org.rocksdb.WriteBatch wb = batch.toWriteBatch()) {
+      db.write(sync ? syncWrite : asyncWrite, wb);
     } catch (RocksDBException e) {
       throw new IndexException("cannot write to the index", e);
     }

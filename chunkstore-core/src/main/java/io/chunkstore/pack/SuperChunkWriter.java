@@ -146,14 +146,25 @@ public final class SuperChunkWriter implements Closeable {
     return ids.contains(blockId);
   }
 
+  /** True if the block waits in the shared frame, which is not in the file yet. */
+  public synchronized boolean isBuffered(BlockId blockId) {
+    for (Pending p : pending) {
+      if (p.id().equals(blockId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
-   * Writes the shared frame now, even if it is not full, and returns the entries of the blocks
-   * written since the last call: their frames are in the file, so an index may point at them.
+   * Returns the entries of the blocks written since the last call: their frames are in the file,
+   * so an index may point at them. With {@code flushShared}, the shared frame is written first,
+   * even if it is not full, so that every block added so far is included.
    */
-  public synchronized List<PackEntry> drainEntries() throws IOException {
+  public synchronized List<PackEntry> drainEntries(boolean flushShared) throws IOException {
     checkUsable();
     try {
-      if (sharedLength > 0) {
+      if (flushShared && sharedLength > 0) {
         flushShared();
       }
     } catch (IOException | RuntimeException e) {

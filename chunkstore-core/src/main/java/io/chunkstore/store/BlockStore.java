@@ -177,13 +177,27 @@ public final class BlockStore implements Closeable {
   public synchronized void commit(Batch batch, boolean sync) throws IOException {
     ensureOpen();
     if (writer != null) {
-      addEntries(batch, writer.drainEntries());
+      // Write the shared frame early only if this batch needs one of its blocks: otherwise small
+      // blocks of many files keep filling it and compress together.
+      boolean needShared = false;
+      for (BlockId id : batch.referencedBlocks()) {
+        if (writer.isBuffered(id)) {
+          needShared = true;
+          break;
+        }
+      }
+      List<PackEntry> entries = writer.drainEntries(needShared || sync);
+      addEntries(batch, entries);
       if (sync) {
         writer.force();
       }
+      index.write(batch, sync);
+      for (PackEntry e : entries) {
+        uncommitted.remove(e.id());
+      }
+      return;
     }
     index.write(batch, sync);
-    uncommitted.clear();
   }
 
   /** Seals the open pack now, even if it is small, and hands it to the backend. */
@@ -214,7 +228,7 @@ public final class BlockStore implements Closeable {
   private void seal() throws IOException {
     SuperChunkWriter w = writer;
     try (Batch batch = index.batch()) {
-      addEntries(batch, w.drainEntries());
+      addEntries(batch, w.drainEntries(true));
       PackManifest manifest = w.finish();
       backend.put(w.id().hex(), writerFile);
       batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
@@ -362,7 +376,7 @@ public final class BlockStore implements Closeable {
     try (Batch batch = index.batch()) {
       if (writer != null) {
         SuperChunkWriter w = writer;
-        for (PackEntry pe : w.drainEntries()) {
+        for (PackEntry pe : w.drainEntries(true)) {
           batch.putBlock(pe.id(), new BlockRecord(w.id(), pe.frameOffset(), pe.frameLength(), pe.offsetInFrame(), pe.length()));
         }
         PackManifest manifest = w.finish();

@@ -82,6 +82,11 @@ public final class BlockStore implements Closeable {
   private SuperChunkWriter writer;
   private Path writerFile;
   private boolean closed;
+  /** Finishes and uploads full packs while the next one fills. */
+  private final ExecutorService sealer;
+  /** Packs being finished and uploaded, oldest first; guarded by this. */
+  private final java.util.ArrayDeque<java.util.concurrent.Future<?>> sealing = new java.util.ArrayDeque<>();
+  private static final int MAX_SEALING = 2;
 
   private BlockStore(Index index, Backend backend, StoreConfig config, Path stagingDir, long cacheBytes, int threads) {
     this.index = index;
@@ -95,6 +100,11 @@ public final class BlockStore implements Closeable {
     AtomicInteger n = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "chunkstore-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.sealer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "chunkstore-sealer");
       t.setDaemon(true);
       return t;
     });
@@ -187,15 +197,19 @@ public final class BlockStore implements Closeable {
         }
       }
       List<PackEntry> entries = writer.drainEntries(needShared || sync);
-      addEntries(batch, entries);
+      addEntries(batch, writer.id(), entries);
       if (sync) {
         writer.force();
+        awaitSealing(0);
       }
       index.write(batch, sync);
       for (PackEntry e : entries) {
         uncommitted.remove(e.id());
       }
       return;
+    }
+    if (sync) {
+      awaitSealing(0);
     }
     index.write(batch, sync);
   }
@@ -206,12 +220,13 @@ public final class BlockStore implements Closeable {
     if (writer != null) {
       seal();
     }
+    awaitSealing(0);
   }
 
-  private void addEntries(Batch batch, List<PackEntry> entries) {
+  private void addEntries(Batch batch, PackId pack, List<PackEntry> entries) {
     long raw = 0;
     for (PackEntry e : entries) {
-      batch.putBlock(e.id(), new BlockRecord(writer.id(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
+      batch.putBlock(e.id(), new BlockRecord(pack, e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
       raw += e.length();
     }
     batch.addCounter(Counter.UNIQUE_BLOCKS, entries.size());
@@ -225,22 +240,56 @@ public final class BlockStore implements Closeable {
     staged.add(id);
   }
 
+  /**
+   * Retires the open pack: commits the entries of its last blocks (readable from staging), then
+   * finishes and uploads it in the background while the next pack fills.
+   */
   private void seal() throws IOException {
     SuperChunkWriter w = writer;
+    Path file = writerFile;
+    writer = null;
     try (Batch batch = index.batch()) {
-      addEntries(batch, w.drainEntries(true));
-      PackManifest manifest = w.finish();
-      backend.put(w.id().hex(), writerFile);
-      batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
-      batch.addCounter(Counter.PACKS, 1);
-      batch.addCounter(Counter.PACK_BYTES, manifest.size());
+      addEntries(batch, w.id(), w.drainEntries(true));
       index.write(batch, false);
-    } finally {
+    } catch (IOException | RuntimeException e) {
       w.close();
-      writer = null;
+      throw e;
     }
-    staged.remove(w.id());
     uncommitted.clear();
+    sealing.add(sealer.submit(() -> {
+      finishAndUpload(w, file);
+      return null;
+    }));
+    awaitSealing(MAX_SEALING);
+  }
+
+  private void finishAndUpload(SuperChunkWriter w, Path file) throws IOException {
+    try (w) {
+      PackManifest manifest = w.finish();
+      backend.put(w.id().hex(), file);
+      try (Batch batch = index.batch()) {
+        batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
+        batch.addCounter(Counter.PACKS, 1);
+        batch.addCounter(Counter.PACK_BYTES, manifest.size());
+        index.write(batch, false);
+      }
+      staged.remove(w.id());
+    }
+  }
+
+  /** Waits until at most {@code limit} packs are still being finished; reports their failures. */
+  private void awaitSealing(int limit) throws IOException {
+    while (sealing.size() > limit) {
+      try {
+        sealing.poll().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while sealing a pack");
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable c = e.getCause();
+        throw c instanceof IOException io ? io : new IOException("sealing a pack failed: " + c, c);
+      }
+    }
   }
 
   // ---- reading
@@ -416,10 +465,12 @@ public final class BlockStore implements Closeable {
       if (writer != null) {
         seal();
       }
+      awaitSealing(0);
       index.sync();
     } finally {
       closed = true;
       workers.shutdownNow();
+      sealer.shutdownNow();
       if (writer != null) {
         writer.close();
       }

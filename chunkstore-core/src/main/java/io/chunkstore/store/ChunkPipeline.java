@@ -45,7 +45,7 @@ public final class ChunkPipeline {
   public ChunkPipeline(BlockStore store) {
     this.store = store;
     this.chunker = store.chunker();
-    this.window = Math.max(4, store.threads() * 4);
+    this.window = Math.max(16, store.threads() * 16);
   }
 
   /**

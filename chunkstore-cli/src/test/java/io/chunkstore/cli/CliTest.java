@@ -138,6 +138,25 @@ class CliTest {
   }
 
   @Test
+  void aDamagedPackIsReportedNotReturnedAsData() throws IOException {
+    Path store = store();
+    Path src = sourceTree();
+    assertEquals(0, CliRunner.run("put", store.toString(), src.toString()).status());
+    Path pack;
+    try (var files = Files.walk(store.resolve("packs"))) {
+      pack = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(pack);
+    bytes[bytes.length / 2] ^= 0x10;
+    Files.write(pack, bytes);
+    CliRunner.Result r = CliRunner.run("get", store.toString(), "/src/sub/big.bin", tmp.resolve("out.bin").toString());
+    assertEquals(1, r.status());
+    assertTrue(r.err().startsWith("get: pack ") && r.err().contains(" is damaged at offset "), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(Files.notExists(tmp.resolve("out.bin")), "no partial output is left behind");
+  }
+
+  @Test
   void badSettingsAreRejectedAtInit() {
     CliRunner.Result r = CliRunner.run("init", tmp.resolve("s").toString(), "--hash", "md5");
     assertEquals(1, r.status());

@@ -56,6 +56,8 @@ class StressTest {
         "verify=crc32c",
         "do_verify=1",
         "verify_fatal=1",
+        // no *-verify.state files in the working directory
+        "verify_state_save=0",
         "group_reporting=1",
         "",
         "[seq-write-128k]",

@@ -1,0 +1,252 @@
+package io.chunkstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.chunkstore.ChunkStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} of the mount daemon while a writer is busy: every file whose fsync returned
+ * is byte-identical afterwards, a file caught mid-write is absent, empty or whole, an overwrite
+ * caught before its fsync left the old or the new content (never a mix), and every refcount
+ * equals a recount from the extents. Ten rounds on the same store, each with new files and some
+ * fsynced overwrites of earlier ones.
+ */
+class CrashWhileMountedTest {
+  private static final int ROUNDS = 10;
+
+  @TempDir
+  Path tmp;
+
+  private Path mountPoint;
+  private Process daemon;
+
+  @BeforeEach
+  void requirements() {
+    FuseProcesses.requireFuse();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (daemon != null && daemon.isAlive()) {
+      daemon.destroyForcibly();
+      daemon.waitFor(30, TimeUnit.SECONDS);
+    }
+    if (mountPoint != null) {
+      FuseProcesses.unmountQuietly(mountPoint);
+    }
+  }
+
+  /** A file's expected content: its length and SHA-256. */
+  private record Expect(long length, String sha) {
+    static Expect of(byte[] b) {
+      return new Expect(b.length, sha256(b));
+    }
+  }
+
+  /** Writes files (and overwrites earlier ones) into the mount, fsyncing each, until the daemon dies. */
+  private static final class Writer implements Runnable {
+    final Path mnt;
+    final int round;
+    final Random r;
+    final Map<String, Expect> durable;
+    /** The file being written, and its expected content before (null: a new file) and after. */
+    volatile String inFlight;
+    volatile Expect inFlightOld;
+    volatile Expect inFlightNew;
+    volatile int fsynced;
+    volatile Throwable stoppedBy;
+
+    Writer(Path mnt, int round, Random r, Map<String, Expect> durable) {
+      this.mnt = mnt;
+      this.round = round;
+      this.r = r;
+      this.durable = durable;
+    }
+
+    @Override
+    public void run() {
+      try {
+        Files.createDirectories(mnt.resolve("r" + round));
+        for (int i = 0; ; i++) {
+          List<String> earlier = new ArrayList<>(durable.keySet());
+          boolean overwrite = !earlier.isEmpty() && r.nextInt(4) == 0;
+          String name = overwrite ? earlier.get(r.nextInt(earlier.size())) : "/r" + round + "/f" + i;
+          Expect old = durable.get(name);
+          byte[] content = content(overwrite ? (int) old.length() : r.nextInt(1 << 20));
+          Expect fresh = Expect.of(content);
+          inFlightOld = old;
+          inFlightNew = fresh;
+          inFlight = name;
+          Path p = mnt.resolve(name.substring(1));
+          // An overwrite keeps the size and does not truncate: one fold at fsync replaces the
+          // content, so a crash before it leaves the old content and after it the new.
+          try (FileChannel ch = overwrite ? FileChannel.open(p, StandardOpenOption.WRITE)
+              : FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            while (b.hasRemaining()) {
+              ch.write(b, b.position());
+            }
+            ch.force(true);
+            durable.put(name, fresh);
+            inFlight = null;
+            fsynced++;
+          }
+        }
+      } catch (Throwable e) {
+        stoppedBy = e; // the daemon died under us: ENOTCONN or ECONNABORTED
+      }
+    }
+
+    private byte[] content(int size) {
+      byte[] b = new byte[size];
+      r.nextBytes(b);
+      int shift = r.nextInt(1000);
+      for (int i = 0; i < size / 2; i++) {
+        b[i] = (byte) ((i + shift) / 1000); // a compressible half
+      }
+      return b;
+    }
+  }
+
+  @Test
+  void everyFsyncedFileSurvivesKill9OfTheMountDaemon() throws Exception {
+    Path store = tmp.resolve("store");
+    assertEquals(0, CliRunner.run("init", store.toString(), "--pack-size", "4M").status());
+    mountPoint = Files.createDirectory(tmp.resolve("mnt"));
+    Random r = new Random(4242);
+    Random killer = new Random(99);
+    Map<String, Expect> durable = new LinkedHashMap<>();
+    int midWrite = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      daemon = startDaemon(store, round);
+      Writer w = new Writer(mountPoint, round, r, durable);
+      Thread t = new Thread(w, "writer-" + round);
+      t.start();
+      // kill at a random point, later in some rounds than in others
+      Thread.sleep(300 + killer.nextInt(1700));
+      daemon.destroyForcibly(); // SIGKILL
+      assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon died");
+      t.join(TimeUnit.SECONDS.toMillis(60));
+      assertFalse(t.isAlive(), "the writer returned once the daemon was gone");
+      FuseProcesses.unmountLazily(mountPoint);
+      assertFalse(FuseProcesses.isMounted(mountPoint), "the dead mount is gone");
+      if (w.inFlight != null) {
+        midWrite++;
+      }
+      verify(store, round, durable, w);
+    }
+    assertTrue(durable.size() > ROUNDS, "the writer got files through: " + durable.size());
+    assertTrue(midWrite >= ROUNDS / 2, "only " + midWrite + " of " + ROUNDS + " kills caught a write in flight");
+  }
+
+  private Process startDaemon(Path store, int round) throws Exception {
+    Process p = new ProcessBuilder(FuseProcesses.launcher("mount", store.toString(), mountPoint.toString(), "-f",
+        "--notify-ready"))
+        .redirectError(tmp.resolve("daemon" + round + ".log").toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try {
+        String l;
+        while ((l = out.readLine()) != null) {
+          if (l.startsWith("CHUNKSTORE-")) {
+            return l;
+          }
+        }
+        return "<end of output>";
+      } catch (IOException e) {
+        return "<" + e + ">";
+      }
+    });
+    String got;
+    try {
+      got = line.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      got = "<no answer in 60 s>";
+    }
+    if (!got.equals("CHUNKSTORE-READY")) {
+      p.destroyForcibly();
+      fail("round " + round + ": the mount did not come up: " + got + "\n"
+          + Files.readString(tmp.resolve("daemon" + round + ".log")));
+    }
+    return p;
+  }
+
+  private static void verify(Path store, int round, Map<String, Expect> durable, Writer w) throws IOException {
+    try (ChunkStore s = ChunkStore.open(store)) {
+      String flight = w.inFlight;
+      for (Map.Entry<String, Expect> e : durable.entrySet()) {
+        if (e.getKey().equals(flight)) {
+          continue;
+        }
+        assertEquals(e.getValue(), Expect.of(read(s, e.getKey())), "round " + round + ": fsynced " + e.getKey());
+      }
+      if (flight != null) {
+        byte[] bytes = readOrNull(s, flight);
+        Expect now = bytes == null ? null : Expect.of(bytes);
+        if (w.inFlightOld != null) {
+          // an overwrite in place caught before its fsync returned
+          assertTrue(w.inFlightOld.equals(now) || w.inFlightNew.equals(now),
+              "round " + round + ": " + flight + " is its old or its new content, not a mix");
+          durable.put(flight, now);
+        } else {
+          // a new file caught before its fsync returned: absent, empty or whole
+          assertTrue(now == null || now.length() == 0 || w.inFlightNew.equals(now),
+              "round " + round + ": " + flight + " is absent, empty or whole, not " + now + " for "
+                  + w.inFlightNew);
+        }
+      }
+      FuseProcesses.assertRefcountsMatchExtents(s);
+      assertTrue(s.index().orphans().isEmpty(), "orphans are freed when the store opens");
+    }
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] read(ChunkStore s, String path) throws IOException {
+    try (InputStream in = s.newInputStream(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static byte[] readOrNull(ChunkStore s, String path) throws IOException {
+    try {
+      return read(s, path);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package io.chunkstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chunkstore.ChunkStore;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code chunkstore mount} and {@code umount} as separate processes: the background mount returns
+ * 0 once mounted, umount returns 0 and releases the store with its data; every refusal is one
+ * sentence and a non-zero exit; SIGTERM to the daemon unmounts cleanly.
+ */
+class MountCommandTest {
+  private static final Duration CLI_TIMEOUT = Duration.ofSeconds(90);
+  private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
+
+  @TempDir
+  Path tmp;
+
+  private final List<Path> mountPoints = new ArrayList<>();
+  private final List<Long> daemons = new ArrayList<>();
+
+  @BeforeEach
+  void requirements() {
+    FuseProcesses.requireFuse();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Path mp : mountPoints) {
+      FuseProcesses.unmountQuietly(mp);
+    }
+    for (long pid : daemons) {
+      Optional<ProcessHandle> h = ProcessHandle.of(pid);
+      if (h.isPresent() && h.get().isAlive()) {
+        try {
+          h.get().onExit().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          h.get().destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private Path store(String name) {
+    Path s = tmp.resolve(name);
+    CliRunner.Result r = CliRunner.run("init", s.toString());
+    assertEquals(0, r.status(), r.err());
+    return s;
+  }
+
+  private Path mountPoint(String name) throws Exception {
+    Path mp = Files.createDirectory(tmp.resolve(name));
+    mountPoints.add(mp);
+    return mp;
+  }
+
+  /** Mounts in the background and returns the daemon's pid. */
+  private long mount(Path store, Path mp) throws Exception {
+    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString());
+    assertEquals(0, r.status(), "mount failed: " + r.err());
+    assertTrue(FuseProcesses.isMounted(mp), mp + " is mounted when mount returns");
+    Matcher m = PID.matcher(r.err());
+    assertTrue(m.find(), "mount names the daemon's pid: " + r.err());
+    long pid = Long.parseLong(m.group(1));
+    daemons.add(pid);
+    return pid;
+  }
+
+  /** The refusal is one line, one sentence, no stack trace, and the exit status is not 0. */
+  private static void assertOneSentence(FuseProcesses.Result r, String mustContain) {
+    assertNotEquals(0, r.status(), "exit status; stderr: " + r.err());
+    String err = r.err().strip();
+    assertEquals(1, err.lines().count(), "one line on stderr, not:\n" + r.err());
+    assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace or exception name: " + err);
+    assertTrue(err.contains(mustContain), "<" + err + "> says " + mustContain);
+  }
+
+  @Test
+  void backgroundMountReturnsOnceMountedAndUmountReleasesTheStoreWithItsData() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    long pid = mount(store, mp);
+    Files.writeString(mp.resolve("hello.txt"), "hello through the mount");
+    Files.createDirectory(mp.resolve("dir"));
+    Files.write(mp.resolve("dir/bytes.bin"), new byte[300_000]);
+
+    FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
+    assertEquals(0, u.status(), "umount: " + u.err());
+    assertFalse(FuseProcesses.isMounted(mp));
+    Optional<ProcessHandle> daemon = ProcessHandle.of(pid);
+    if (daemon.isPresent()) {
+      daemon.get().onExit().get(30, TimeUnit.SECONDS);
+    }
+    try (ChunkStore s = ChunkStore.open(store)) {
+      try (InputStream in = s.newInputStream("/hello.txt")) {
+        assertEquals("hello through the mount", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+      assertEquals(300_000, s.stat("/dir/bytes.bin").size());
+      FuseProcesses.assertRefcountsMatchExtents(s);
+    }
+  }
+
+  @Test
+  void aMissingMountPointIsRefusedInOneSentence() throws Exception {
+    Path store = store("store");
+    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(),
+        tmp.resolve("missing").toString());
+    assertOneSentence(r, "does not exist");
+  }
+
+  @Test
+  void aMountPointThatIsNotEmptyIsRefusedInOneSentence() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    Files.writeString(mp.resolve("something"), "x");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString()), "not empty");
+    assertFalse(FuseProcesses.isMounted(mp));
+  }
+
+  @Test
+  void aStoreMountedElsewhereIsRefusedInOneSentence() throws Exception {
+    Path store = store("store");
+    Path first = mountPoint("first");
+    Path second = mountPoint("second");
+    mount(store, first);
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), second.toString()),
+        "in use by another process");
+    assertFalse(FuseProcesses.isMounted(second));
+    assertTrue(FuseProcesses.isMounted(first), "the first mount is untouched");
+    Files.writeString(first.resolve("still"), "works");
+    assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", first.toString()).status());
+  }
+
+  @Test
+  void aStoreOfAnotherFormatVersionIsRefusedInOneSentence() throws Exception {
+    Path store = store("store");
+    Path json = store.resolve("chunkstore.json");
+    String config = Files.readString(json);
+    String edited = config.replaceFirst("\"formatVersion\"\\s*:\\s*\\d+", "\"formatVersion\" : 999");
+    assertNotEquals(config, edited, "chunkstore.json has a formatVersion: " + config);
+    Files.writeString(json, edited);
+    Path mp = mountPoint("mnt");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString()), "version");
+    assertFalse(FuseProcesses.isMounted(mp));
+  }
+
+  @Test
+  void aMountPointThatIsAlreadyMountedIsRefusedInOneSentence() throws Exception {
+    Path mp = mountPoint("mnt");
+    mount(store("one"), mp);
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store("two").toString(), mp.toString()),
+        "already a mount point");
+    assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()).status());
+  }
+
+  @Test
+  void umountOfSomethingNotMountedIsRefusedInOneSentence() throws Exception {
+    Path mp = mountPoint("mnt");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()), "not a mount point");
+  }
+
+  @Test
+  void sigtermUnmountsCleanlyAndKeepsWhatWasWritten() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    long pid = mount(store, mp);
+    byte[] data = new byte[3 << 20];
+    new java.util.Random(3).nextBytes(data);
+    Files.write(mp.resolve("before-sigterm.bin"), data);
+
+    ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+    FuseProcesses.Result kill = FuseProcesses.run(Duration.ofSeconds(10), List.of("kill", "-TERM", Long.toString(pid)));
+    assertEquals(0, kill.status(), kill.err());
+    daemon.onExit().get(60, TimeUnit.SECONDS);
+    assertTrue(FuseProcesses.awaitMounted(mp, false, Duration.ofSeconds(10)), "SIGTERM unmounted " + mp);
+    try (ChunkStore s = ChunkStore.open(store)) {
+      try (InputStream in = s.newInputStream("/before-sigterm.bin")) {
+        assertTrue(java.util.Arrays.equals(data, in.readAllBytes()), "the file written before SIGTERM is intact");
+      }
+      FuseProcesses.assertRefcountsMatchExtents(s);
+      assertTrue(s.index().orphans().isEmpty(), "no orphans after a clean SIGTERM");
+    }
+  }
+}

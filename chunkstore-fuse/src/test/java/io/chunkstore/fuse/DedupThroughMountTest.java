@@ -1,0 +1,89 @@
+package io.chunkstore.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chunkstore.ChunkStore;
+import io.chunkstore.StoreStats;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same ~200 MB file copied into the mount under two names is stored once: the second copy
+ * adds less than 1% to the store's size on disk.
+ */
+class DedupThroughMountTest {
+  private static final long SIZE = 200L * GeneratedContent.MIB + 12_345;
+
+  @TempDir
+  Path tmp;
+
+  private MountedStore mount;
+
+  @BeforeEach
+  void requirements() {
+    FuseTests.requireFuse();
+  }
+
+  @AfterEach
+  void unmount() {
+    if (mount != null) {
+      mount.closeQuietly();
+    }
+  }
+
+  @Test
+  void aSecondCopyOfTheSameFileAddsLessThanOnePercent() throws Exception {
+    Path source = tmp.resolve("source.bin");
+    GeneratedContent.write(GeneratedContent.stream(7, SIZE), source, false);
+    String sha;
+    try (InputStream in = Files.newInputStream(source)) {
+      sha = GeneratedContent.sha256(in);
+    }
+
+    mount = MountedStore.create(tmp.resolve("fuse"));
+    try (InputStream in = Files.newInputStream(source)) {
+      assertEquals(SIZE, GeneratedContent.write(in, mount.path("first.bin"), false));
+    }
+    mount.close();
+    StoreStats once = stats(mount.store());
+    assertEquals(SIZE, once.logicalBytes());
+    assertTrue(once.storedBytes() > SIZE / 4, "the first copy is stored: " + once);
+
+    mount = mount.remount();
+    Files.createDirectory(mount.path("elsewhere"));
+    try (InputStream in = Files.newInputStream(source)) {
+      assertEquals(SIZE, GeneratedContent.write(in, mount.path("elsewhere/second.bin"), false));
+    }
+    try (InputStream in = Files.newInputStream(mount.path("elsewhere/second.bin"))) {
+      assertEquals(sha, GeneratedContent.sha256(in), "the second copy reads back through the mount");
+    }
+    mount.close();
+    StoreStats twice = stats(mount.store());
+    System.out.println("DedupThroughMountTest: after one copy " + once + ", after two " + twice);
+
+    assertEquals(2 * SIZE, twice.logicalBytes(), "two copies' worth of files: " + twice);
+    assertEquals(once.uniqueBlocks(), twice.uniqueBlocks(), "no new blocks: " + once + " then " + twice);
+    long added = twice.storedBytes() - once.storedBytes();
+    assertTrue(added < once.storedBytes() / 100, "the second copy added " + added + " bytes to "
+        + once.storedBytes() + " (" + once + " then " + twice + ")");
+
+    try (ChunkStore s = ChunkStore.open(mount.store())) {
+      FuseTests.assertRefcountsMatchExtents(s);
+      try (InputStream in = s.newInputStream("/first.bin")) {
+        assertEquals(sha, GeneratedContent.sha256(in), "the first copy, read from the store");
+      }
+    }
+  }
+
+  private static StoreStats stats(Path store) throws Exception {
+    try (ChunkStore s = ChunkStore.open(store)) {
+      return s.stats();
+    }
+  }
+}

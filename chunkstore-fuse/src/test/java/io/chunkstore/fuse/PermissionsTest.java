@@ -1,0 +1,110 @@
+package io.chunkstore.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mounted with {@code allow_other,default_permissions}, an ordinary user (a Python child that
+ * drops to uid/gid 65534) is refused what belongs to root — EACCES to write a 0644 file or create
+ * in a 0755 directory, EPERM to chown or chmod — and may do everything in a directory it owns.
+ * The same script on a local directory must print the same.
+ */
+class PermissionsTest {
+  private static final int NOBODY = 65534;
+
+  @TempDir
+  Path tmp;
+
+  private MountedStore mount;
+
+  @BeforeEach
+  void requirements() {
+    FuseTests.requireFuse();
+    FuseTests.requireRoot();
+    FuseTests.requireTool("python3", "python3");
+  }
+
+  @AfterEach
+  void unmount() {
+    if (mount != null) {
+      mount.closeQuietly();
+    }
+  }
+
+  @Test
+  void anOrdinaryUserIsRefusedRootsFilesAndMayDoAnythingInItsOwnDirectory() throws Exception {
+    Path script = FuseTests.resource("as_nobody.py", tmp);
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(),
+        new Mounter.Options(false, true, true, List.of(), 64L << 20, 64L << 20, false));
+    Path reference = tmp.resolve("reference");
+    Files.createDirectory(reference);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(reference, PosixFilePermissions.fromString("rwxr-xr-x"));
+    setUp(mount.mountPoint());
+    setUp(reference);
+
+    FuseTests.Result onMount = FuseTests.run(Duration.ofMinutes(1), "python3", script.toString(),
+        mount.mountPoint().toString());
+    FuseTests.Result onDisk = FuseTests.run(Duration.ofMinutes(1), "python3", script.toString(), reference.toString());
+    assertEquals(0, onDisk.status(), "the script fails on the local directory:\n" + onDisk.output());
+    assertEquals(0, onMount.status(), "the script fails on the mount:\n" + onMount.output());
+
+    List<String> out = onMount.lines();
+    for (String expected : List.of(
+        "whoami: OK uid=65534 gid=65534 groups=[]",
+        "read root file: OK b'root data'",
+        "write root file: EACCES",
+        "truncate root file: EACCES",
+        "create in root dir: EACCES",
+        "create in the mount's root: EACCES",
+        "mkdir in root dir: EACCES",
+        "unlink in root dir: EACCES",
+        "chown root file to me: EPERM",
+        "chgrp root file: EPERM",
+        "chmod root file: EPERM",
+        "chmod root dir: EPERM",
+        "utime root file to a time: EPERM",
+        "utime root file to now: EACCES",
+        "root file unchanged: OK (b'root data', 'mode=100644 uid=0 gid=0 size=9')",
+        "create in my dir: OK mode=100644 uid=65534 gid=65534 size=5",
+        "truncate my file: OK b'hello'",
+        "mkdir in my dir: OK mode=040750 uid=65534 gid=65534 size=0",
+        "chmod my file: OK mode=100600 uid=65534 gid=65534 size=5",
+        "chown my file to root: EPERM",
+        "write a 0400 file of mine: EACCES",
+        "chmod it back and write: OK b'yes'",
+        "rmdir in my dir: OK ['f', 'g']",
+        "final listing: OK ['f', 'g']")) {
+      assertTrue(out.contains(expected), "expected the line <" + expected + "> on the mount; it printed:\n"
+          + onMount.output());
+    }
+    if (!onDisk.lines().equals(out)) {
+      fail("the mount differs from the local directory:\n" + FuseTests.diff("ext4", onDisk.lines(), "fuse", out));
+    }
+  }
+
+  /** Root's file and directory, and a directory that belongs to nobody. */
+  private static void setUp(Path dir) throws Exception {
+    Path rootFile = Files.writeString(dir.resolve("rootfile"), "root data");
+    Files.setPosixFilePermissions(rootFile, PosixFilePermissions.fromString("rw-r--r--"));
+    Path rootDir = Files.createDirectory(dir.resolve("rootdir"));
+    Files.setPosixFilePermissions(rootDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(rootDir.resolve("inner"), "inner");
+    Path mine = Files.createDirectory(dir.resolve("mine"));
+    Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setAttribute(mine, "unix:uid", NOBODY);
+    Files.setAttribute(mine, "unix:gid", NOBODY);
+    assertEquals(NOBODY, Files.getAttribute(mine, "unix:uid"));
+  }
+}

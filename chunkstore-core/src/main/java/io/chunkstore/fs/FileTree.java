@@ -110,9 +110,14 @@ public final class FileTree {
     return n.withContent(f.size(), f.mtimeNanos());
   }
 
-  /** The inode numbered {@code ino}. */
+  /** The inode numbered {@code ino}, as committed. */
   public InodeRecord inode(long ino) throws NoSuchFileException {
     return index.inode(ino).orElseThrow(() -> new NoSuchFileException("inode " + ino));
+  }
+
+  /** The inode numbered {@code ino}, with the size and time of writes not yet folded. */
+  public InodeRecord statInode(long ino) throws NoSuchFileException {
+    return withOpenState(inode(ino));
   }
 
   /** The entries of the directory at {@code path}, sorted by name bytes. */
@@ -848,6 +853,11 @@ public final class FileTree {
   }
 
   private InodeRecord resolve(List<String> names) throws IOException {
+    for (String n : names) {
+      if (n.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw new NameTooLongException(Paths.join(names));
+      }
+    }
     InodeRecord cur = inode(ROOT);
     for (int i = 0; i < names.size(); i++) {
       if (!cur.isDirectory()) {

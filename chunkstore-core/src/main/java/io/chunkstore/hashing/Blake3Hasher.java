@@ -82,9 +82,15 @@ public final class Blake3Hasher implements Hasher {
       depth--;
       parent(stack, depth << 3, depth == 0 ? ROOT : 0);
     }
+    // Plain byte stores: on JDK 17, C2 lost VarHandle int stores into this freshly allocated array
+    // now and then (all-zero ids under load, found by the FUSE crash test).
     byte[] out = new byte[BlockId.LENGTH];
     for (int i = 0; i < 8; i++) {
-      LE.set(out, i << 2, stack[i]);
+      int w = stack[i];
+      out[i << 2] = (byte) w;
+      out[(i << 2) + 1] = (byte) (w >>> 8);
+      out[(i << 2) + 2] = (byte) (w >>> 16);
+      out[(i << 2) + 3] = (byte) (w >>> 24);
     }
     return BlockId.wrap(out);
   }

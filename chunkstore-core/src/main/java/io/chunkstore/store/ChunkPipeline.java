@@ -34,6 +34,7 @@ public final class ChunkPipeline {
   private record Chunk(BlockId id, int length, PreparedBlock block) {}
 
   private static final int READ_BUFFER = 4 << 20;
+  private static final BlockId ZERO_ID = BlockId.wrap(new byte[BlockId.LENGTH]);
   /** One read buffer per writing thread: a put of many small files must not allocate 4 MiB each. */
   private static final ThreadLocal<byte[]> BUFFERS = new ThreadLocal<>();
 
@@ -115,6 +116,10 @@ public final class ChunkPipeline {
       return new Chunk(null, data.length, null);
     }
     BlockId id = store.hasher().hash(data, 0, data.length);
+    if (id.equals(ZERO_ID)) {
+      // Never a real hash of non-zero data: a broken hasher must not make blocks alias.
+      throw new IllegalStateException("the " + store.hasher().name() + " hash returned an all-zero id");
+    }
     if (store.contains(id)) {
       return new Chunk(id, data.length, null);
     }

@@ -42,10 +42,32 @@ public final class ChunkstoreFuse extends FuseStubFS {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[1 << 17]);
 
+  /** libfuse 2 hides a file unlinked while open under this name until its last release. */
+  private static final String HIDDEN_PREFIX = ".fuse_hidden";
+  /** Hidden names of files unlinked while open, to their inodes. */
+  private final java.util.Map<String, Long> hidden = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** An adapter over {@code store}; loading libfuse happens here and fails if it is missing. */
   public ChunkstoreFuse(ChunkStore store) {
     this.store = store;
     this.tree = store.tree();
+    // fuse_operations.flag_utime_omit_ok (bit 2 of the flag word): without it libfuse 2 drops
+    // utimensat calls that set only one of the two times (touch -m, touch -a).
+    // jnr-fuse declares the flag word as padding, whose offset() only reflection reaches.
+    try {
+      java.lang.reflect.Method offset = Class.forName("jnr.ffi.Struct$AbstractMember").getDeclaredMethod("offset");
+      offset.setAccessible(true);
+      int flagsAt = (int) (long) offset.invoke(fuseOperations.flag_nullpath_ok);
+      Pointer ops = jnr.ffi.Struct.getMemory(fuseOperations);
+      ops.putInt(flagsAt, ops.getInt(flagsAt) | 4);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(ChunkstoreFuse.class)
+          .warn("cannot set flag_utime_omit_ok ({}); touch -m and touch -a will not work", e.toString());
+    }
+  }
+
+  private static boolean isHidden(String path) {
+    return path.substring(path.lastIndexOf('/') + 1).startsWith(HIDDEN_PREFIX);
   }
 
   /** Counts down once the kernel has connected: the mount is usable. */
@@ -86,7 +108,8 @@ public final class ChunkstoreFuse extends FuseStubFS {
   @Override
   public int getattr(String path, FileStat stat) {
     try {
-      fill(tree.stat(path), stat);
+      Long orphan = hidden.get(path);
+      fill(orphan != null ? tree.statInode(orphan) : tree.stat(path), stat);
       return 0;
     } catch (Exception e) {
       return Errno.of(e, "getattr", path);
@@ -267,6 +290,9 @@ public final class ChunkstoreFuse extends FuseStubFS {
   @Override
   public int unlink(String path) {
     try {
+      if (hidden.remove(path) != null) {
+        return 0; // the last release of a file unlinked while open: the tree freed it already
+      }
       if (tree.stat(path).isDirectory()) {
         throw new IsDirectoryException(path);
       }
@@ -280,6 +306,14 @@ public final class ChunkstoreFuse extends FuseStubFS {
   @Override
   public int rename(String oldpath, String newpath) {
     try {
+      if (isHidden(newpath) && !isHidden(oldpath)) {
+        // libfuse's way of unlinking an open file: unlink it for real (the tree keeps it for its
+        // handles and frees it at the last release) and remember the hidden name for fstat.
+        long ino = tree.stat(oldpath).ino();
+        tree.delete(oldpath);
+        hidden.put(newpath, ino);
+        return 0;
+      }
       tree.rename(oldpath, newpath);
       return 0;
     } catch (Exception e) {

@@ -21,8 +21,11 @@ export CHUNKSTORE_NO_BUILD=1
 W=${WORK:-/tmp/chunkstore-fsbench}
 cleanup() {
   for m in "$W/mnt" "$W/bindfs-mnt"; do
-    mountpoint -q "$m" 2>/dev/null && { fusermount -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; }
+    if mountpoint -q "$m" 2>/dev/null; then
+      fusermount -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    fi
   done
+  return 0
 }
 trap cleanup EXIT
 

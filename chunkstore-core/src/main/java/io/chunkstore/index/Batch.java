@@ -50,6 +50,13 @@ public final class Batch implements AutoCloseable {
     return wb;
   }
 
+  /** Calls {@code action} with the column family and key of every operation. */
+  void forEachKey(java.util.function.BiConsumer<ColumnFamilyHandle, byte[]> action) {
+    for (Op op : ops) {
+      action.accept(op.cf(), op.key());
+    }
+  }
+
   /** Number of operations added so far. */
   public int operations() {
     return ops.size();

@@ -67,6 +67,27 @@ public final class Index implements AutoCloseable {
   final ColumnFamilyHandle orphans;
   final ColumnFamilyHandle meta;
 
+  /**
+   * Inodes and directory entries as last read or written: a stat through FUSE resolves a path
+   * component by component, and every lookup would otherwise be a JNI call into RocksDB. Every
+   * write goes through {@link #write}, which drops the keys it touches, so the cache cannot go
+   * stale (Caffeine makes an invalidation wait for a load of the same key in flight).
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<ByteKey, Optional<byte[]>> treeCache =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).build();
+
+  private record ByteKey(int cf, byte[] key) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ByteKey k && k.cf == cf && Arrays.equals(k.key, key);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * cf + Arrays.hashCode(key);
+    }
+  }
+
   private Index(Path dir, long cacheBytes) throws IOException {
     Files.createDirectories(dir);
     blockCache = new LRUCache(cacheBytes);
@@ -172,8 +193,7 @@ public final class Index implements AutoCloseable {
 
   /** The inode {@code ino}, if it exists. */
   public Optional<InodeRecord> inode(long ino) {
-    byte[] v = get(inodes, Codec64.longKey(ino));
-    return v == null ? Optional.empty() : Optional.of(InodeRecord.decode(ino, v));
+    return cachedGet(inodes, 0, Codec64.longKey(ino)).map(v -> InodeRecord.decode(ino, v));
   }
 
   /** Calls {@code action} for every inode. */
@@ -183,8 +203,11 @@ public final class Index implements AutoCloseable {
 
   /** The entry {@code name} of directory {@code parent}, if there is one. */
   public Optional<DirEntry> lookup(long parent, String name) {
-    byte[] v = get(dirents, direntKey(parent, name));
-    return v == null ? Optional.empty() : Optional.of(DirEntry.decode(name, v));
+    return cachedGet(dirents, 1, direntKey(parent, name)).map(v -> DirEntry.decode(name, v));
+  }
+
+  private Optional<byte[]> cachedGet(ColumnFamilyHandle cf, int cfTag, byte[] key) {
+    return treeCache.get(new ByteKey(cfTag, key), k -> Optional.ofNullable(get(cf, key)));
   }
 
   /** The entries of directory {@code parent}, in byte order of their names. */
@@ -292,6 +315,14 @@ public final class Index implements AutoCloseable {
       db.write(sync ? syncWrite : asyncWrite, wb);
     } catch (RocksDBException e) {
       throw new IndexException("cannot write to the index", e);
+    } finally {
+      batch.forEachKey((cf, key) -> {
+        if (cf == inodes) {
+          treeCache.invalidate(new ByteKey(0, key));
+        } else if (cf == dirents) {
+          treeCache.invalidate(new ByteKey(1, key));
+        }
+      });
     }
   }
 

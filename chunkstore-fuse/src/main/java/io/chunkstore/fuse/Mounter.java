@@ -128,9 +128,11 @@ public final class Mounter {
     // Every change goes through this mount, so the kernel's page cache never goes stale.
     o.add("kernel_cache");
     o.add("use_ino");
-    // libfuse 2's high-level API gives each path of a hard-linked file its own kernel inode, so
-    // cached attributes would show a stale link count on the other names.
-    o.add("attr_timeout=0");
+    // The kernel keeps attributes for libfuse's default second, as bindfs and sshfs do: a stat of
+    // a large tree costs what it costs there (attr_timeout=0 makes it 10x slower). The price:
+    // libfuse 2's high-level API gives each name of a hard-linked file its own kernel inode, so
+    // another name may show old attributes (and, through them, cached pages) for up to a second
+    // after a change; -o attr_timeout=0 makes every name exact.
     if (opts.defaultPermissions()) {
       o.add("default_permissions");
     }

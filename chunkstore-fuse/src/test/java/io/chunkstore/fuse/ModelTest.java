@@ -57,7 +57,7 @@ class ModelTest {
   @BeforeEach
   void mount() throws Exception {
     FuseTests.requireFuse();
-    mount = MountedStore.create(tmp.resolve("fuse"));
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
   }
 
   @AfterEach
@@ -156,7 +156,7 @@ class ModelTest {
     try (ChunkStore s = ChunkStore.open(mount.store())) {
       FuseTests.assertRefcountsMatchExtents(s);
     }
-    mount = mount.remount();
+    mount = mount.remount(MountedStore.strictOptions());
     compareTrees(plain, mount.mountPoint(), "after a remount (seed " + seed + ")");
   }
 

@@ -57,6 +57,15 @@ final class MountedStore implements AutoCloseable {
     return new Mounter.Options(false, true, true, List.of(), 64L << 20, 64L << 20, false);
   }
 
+  /**
+   * Exact attributes on every name of a hard-linked file ({@code -o attr_timeout=0}): what tests
+   * that compare link counts and contents across names with a local file system need. With the
+   * default second of attribute caching, another name of a hard-linked file may lag a change.
+   */
+  static Mounter.Options strictOptions() {
+    return new Mounter.Options(false, true, true, List.of("attr_timeout=0"), 64L << 20, 64L << 20, false);
+  }
+
   /** A new store with default settings in {@code dir}/store, mounted at {@code dir}/mnt. */
   static MountedStore create(Path dir) throws Exception {
     return create(dir, StoreConfig.defaults(), defaultOptions());

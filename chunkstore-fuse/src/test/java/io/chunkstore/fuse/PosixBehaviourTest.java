@@ -39,7 +39,7 @@ class PosixBehaviourTest {
   @BeforeEach
   void mount() throws Exception {
     FuseTests.requireFuse();
-    mount = MountedStore.create(tmp.resolve("fuse"));
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
   }
 
   @AfterEach

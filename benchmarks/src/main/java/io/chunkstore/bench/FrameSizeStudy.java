@@ -123,7 +123,7 @@ public final class FrameSizeStudy {
             + " < 16 KiB, %d bytes.%n%n",
         src, files.size(), total / 1048576.0, corpus.ids().size(),
         corpus.data().stream().mapToLong(b -> b.length).sum() / 1048576.0, sample.size(), store.get(0).returned());
-    System.out.println("Store (ChunkStore.write per file, flush; reads through newByteChannel, 1 MiB cache):");
+    System.out.println("Store (ChunkStore.importFile per file, as put does, flush; reads through newByteChannel, 1 MiB cache):");
     System.out.println();
     table(store, "ingest s");
     System.out.println();
@@ -168,7 +168,7 @@ public final class FrameSizeStudy {
             store.mkdirs(parent);
           }
           try (InputStream in = Files.newInputStream(f.file())) {
-            store.write(f.storePath(), in);
+            store.importFile(f.storePath(), in, io.chunkstore.fs.Attributes.none());
           }
         }
         store.flush();

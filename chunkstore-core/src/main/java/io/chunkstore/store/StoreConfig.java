@@ -24,7 +24,7 @@ public record StoreConfig(String chunker, String hash, String compression, long 
 
   /** Default pack size: 32 MiB, within the 16–64 MiB that keeps pack counts and upload sizes sane. */
   public static final long DEFAULT_PACK_SIZE = 32L << 20;
-  /** Default shared-frame size; see benchmarks/RESULTS.md for the ratio/read-amplification trade. */
+  /** Default shared-frame size; see benchmarks/FRAMES.md for the ratio/read-amplification trade. */
   public static final int DEFAULT_FRAME_SIZE = 128 << 10;
 
   /** The defaults: FastCDC 16K/64K/256K, BLAKE3, zstd level 3, 32 MiB packs, 128 KiB frames, local disk. */

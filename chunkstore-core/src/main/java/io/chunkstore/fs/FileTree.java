@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link DirectoryNotEmptyException}, {@link NotDirectoryException}) and never errno values: the
  * FUSE adapter translates.
  *
- * <p>Replacing a file's content is atomic: the new content is written to a fresh inode that is
- * marked as an orphan, and one index batch links it in place of the old one. A crash in between
- * leaves the old file and an orphan that {@link #freeOrphans()} reclaims.
+ * <p>Replacing a file's content is atomic: the new content goes to a fresh inode, and one index
+ * batch links it in place of the old one. A long file commits its extents in pieces first, under
+ * an orphan mark; a crash in between leaves the old file and an orphan that
+ * {@link #freeOrphans()} reclaims.
  *
  * <p>Thread-safe: changes to the tree are serialized; content streams in without the lock.
  */
@@ -203,70 +204,21 @@ public final class FileTree {
 
   /**
    * Writes the regular file at {@code path} from {@code in}, creating it or atomically replacing
-   * the file that is there. Its parent directory must exist.
+   * the file that is there, visible when this returns. Its parent directory must exist.
    */
   public InodeRecord writeFile(String path, InputStream in, Attributes attrs) throws IOException {
-    List<String> names = Paths.split(path);
-    String name = Paths.last(names);
-    checkTarget(names, path);
-    long now = now();
-    InodeRecord fresh;
-    synchronized (treeLock) {
-      fresh = newInode(InodeRecord.S_IFREG | perms(attrs, 0644), 0, attrs, 0, now, null);
-      try (Batch b = index.batch()) {
-        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
-        b.putInode(fresh);
-        b.putOrphan(fresh.ino());
-        blocks.commit(b, false);
-      }
-    }
-    long size;
-    try {
-      size = writeContent(fresh.ino(), in);
-    } catch (IOException | RuntimeException e) {
-      freeQuietly(fresh.ino());
-      throw e;
-    }
-    synchronized (treeLock) {
-      InodeRecord parent;
-      Optional<DirEntry> old;
-      try {
-        parent = parentDir(names, path);
-        if (pendingNames.contains(parent.ino() + "/" + name)) {
-          commitPending();
-        }
-        old = index.lookup(parent.ino(), name);
-        if (old.isPresent() && isDirectory(old.get())) {
-          throw new IsDirectoryException(path);
-        }
-      } catch (IOException e) {
-        freeQuietly(fresh.ino());
-        throw e;
-      }
-      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
-      long atime = attrs.atimeNanos() == Attributes.NOW ? mtime : attrs.atimeNanos();
-      InodeRecord linked = new InodeRecord(fresh.ino(), fresh.mode(), 1, fresh.uid(), fresh.gid(), size,
-          atime, mtime, now(), 0, null);
-      try (Batch b = index.batch()) {
-        b.putInode(linked);
-        b.deleteOrphan(linked.ino());
-        b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
-        b.addCounter(Counter.LOGICAL_BYTES, size);
-        if (old.isPresent()) {
-          unlink(b, inode(old.get().ino()));
-        }
-        b.putInode(touched(parent, parent.nlink(), now()));
-        blocks.commit(b, false);
-      }
-      return linked;
-    }
+    InodeRecord written = importFile(path, in, attrs);
+    commitPending();
+    return written;
   }
 
   /**
    * Writes a regular file as part of a bulk import: like {@link #writeFile}, but the file becomes
    * visible with others at the next {@link #commitPending()} (or when enough have gathered), so
    * that the small blocks of many files share compressed frames and index commits. A long file
-   * is committed in pieces under an orphan mark, as with {@code writeFile}.
+   * commits its extents in pieces to a fresh inode marked as an orphan, which one batch links in
+   * place of the old file at the end; a crash in between leaves the old file and an orphan that
+   * {@link #freeOrphans()} reclaims.
    */
   public InodeRecord importFile(String path, InputStream in, Attributes attrs) throws IOException {
     List<String> names = Paths.split(path);
@@ -352,26 +304,6 @@ public final class FileTree {
       blocks.commit(pending, false);
       pending.clear();
       pendingNames.clear();
-    }
-  }
-
-  /** Streams {@code in} into the extents of {@code ino}, committing in pieces; returns the length. */
-  private long writeContent(long ino, InputStream in) throws IOException {
-    Batch[] batch = {index.batch()};
-    try {
-      long size = pipeline.write(in, 0, extent -> {
-        batch[0].putExtent(ino, extent);
-        batch[0].addRef(extent.block(), 1);
-        if (batch[0].sizeBytes() > MAX_BATCH_BYTES) {
-          blocks.commit(batch[0], false);
-          batch[0].close();
-          batch[0] = index.batch();
-        }
-      });
-      blocks.commit(batch[0], false);
-      return size;
-    } finally {
-      batch[0].close();
     }
   }
 

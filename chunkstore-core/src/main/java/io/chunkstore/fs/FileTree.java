@@ -155,28 +155,10 @@ public final class FileTree {
 
   /** Makes a directory; its parent must exist. */
   public InodeRecord mkdir(String path, Attributes attrs) throws IOException {
-    List<String> names = Paths.split(path);
-    if (names.isEmpty()) {
-      throw new FileAlreadyExistsException("/");
-    }
-    synchronized (treeLock) {
-      InodeRecord parent = parentDir(names, path);
-      String name = Paths.last(names);
-      if (index.lookup(parent.ino(), name).isPresent()) {
-        throw new FileAlreadyExistsException(path);
-      }
-      long now = now();
-      InodeRecord dir = newInode(InodeRecord.S_IFDIR | perms(attrs, 0755), 2, attrs, 0, now, null);
-      try (Batch b = index.batch()) {
-        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
-        b.putInode(dir);
-        b.putDirEntry(parent.ino(), new DirEntry(name, dir.ino(), dir.mode()));
-        b.putInode(touched(parent, parent.nlink() + 1, now));
-        blocks.commit(b, false);
-      }
-      return dir;
-    }
+    return createEntry(path, 1,
+        ino -> newInode(ino, InodeRecord.S_IFDIR | perms(attrs, 0755), 2, attrs, 0, now(), null));
   }
+
 
   /** Makes a directory and any missing parents; an existing directory is fine. */
   public InodeRecord mkdirs(String path, Attributes attrs) throws IOException {
@@ -227,7 +209,7 @@ public final class FileTree {
     long now = now();
     InodeRecord fresh;
     synchronized (treeLock) {
-      fresh = newInode(InodeRecord.S_IFREG | perms(attrs, 0644), 0, attrs, 0, now, null);
+      fresh = newInode(nextIno.getAndIncrement(), InodeRecord.S_IFREG | perms(attrs, 0644), 0, attrs, 0, now, null);
     }
     Batch[] content = {index.batch()};
     boolean[] orphaned = {false};
@@ -310,27 +292,11 @@ public final class FileTree {
   /** Makes a symbolic link at {@code path} that points to {@code target}. */
   public InodeRecord symlink(String path, String target, Attributes attrs) throws IOException {
     commitPending();
-    List<String> names = Paths.split(path);
-    synchronized (treeLock) {
-      InodeRecord parent = parentDir(names, path);
-      String name = Paths.last(names);
-      if (index.lookup(parent.ino(), name).isPresent()) {
-        throw new FileAlreadyExistsException(path);
-      }
-      long now = now();
-      long mtime = attrs.mtimeNanos() == Attributes.NOW ? now : attrs.mtimeNanos();
-      InodeRecord link = newInode(InodeRecord.S_IFLNK | 0777, 1, attrs,
-          target.getBytes(StandardCharsets.UTF_8).length, mtime, target);
-      try (Batch b = index.batch()) {
-        b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
-        b.putInode(link);
-        b.putDirEntry(parent.ino(), new DirEntry(name, link.ino(), link.mode()));
-        b.putInode(touched(parent, parent.nlink(), now));
-        blocks.commit(b, false);
-      }
-      return link;
-    }
+    long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
+    return createEntry(path, 0, ino -> newInode(ino, InodeRecord.S_IFLNK | 0777, 1, attrs,
+        target.getBytes(StandardCharsets.UTF_8).length, mtime, target));
   }
+
 
   /** Removes a file or symlink, or an empty directory. */
   public void delete(String path) throws IOException {
@@ -499,28 +465,42 @@ public final class FileTree {
    */
   public InodeRecord mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
     commitPending();
+    int type = (mode & InodeRecord.S_IFMT) == 0 ? InodeRecord.S_IFREG : mode & InodeRecord.S_IFMT;
+    return createEntry(path, 0, ino -> {
+      long now = now();
+      return new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, now, now, now,
+          type == InodeRecord.S_IFREG ? 0 : rdev, null);
+    });
+  }
+
+  /**
+   * Links a new inode, made by {@code make} from a fresh inode number, at {@code path}, whose
+   * parent must exist and not have that name yet; the parent gains {@code parentLinks} links.
+   */
+  private InodeRecord createEntry(String path, int parentLinks, java.util.function.LongFunction<InodeRecord> make)
+      throws IOException {
     List<String> names = Paths.split(path);
+    if (names.isEmpty()) {
+      throw new FileAlreadyExistsException("/");
+    }
     synchronized (treeLock) {
       InodeRecord parent = parentDir(names, path);
       String name = Paths.last(names);
       if (index.lookup(parent.ino(), name).isPresent()) {
         throw new FileAlreadyExistsException(path);
       }
-      long now = now();
-      int type = (mode & InodeRecord.S_IFMT) == 0 ? InodeRecord.S_IFREG : mode & InodeRecord.S_IFMT;
-      long ino = nextIno.getAndIncrement();
-      InodeRecord node = new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, now, now, now,
-          type == InodeRecord.S_IFREG ? 0 : rdev, null);
+      InodeRecord node = make.apply(nextIno.getAndIncrement());
       try (Batch b = index.batch()) {
         b.putMeta(NEXT_INO, encodeLong(nextIno.get()));
         b.putInode(node);
-        b.putDirEntry(parent.ino(), new DirEntry(name, ino, node.mode()));
-        b.putInode(touched(parent, parent.nlink(), now));
+        b.putDirEntry(parent.ino(), new DirEntry(name, node.ino(), node.mode()));
+        b.putInode(touched(parent, parent.nlink() + parentLinks, now()));
         blocks.commit(b, false);
       }
       return node;
     }
   }
+
 
   /** Creates an empty regular file and opens it; returns the handle. */
   public long create(String path, int permissions, int uid, int gid) throws IOException {
@@ -824,8 +804,7 @@ public final class FileTree {
     return (e.mode() & InodeRecord.S_IFMT) == InodeRecord.S_IFDIR;
   }
 
-  private InodeRecord newInode(int mode, int nlink, Attributes attrs, long size, long mtime, String target) {
-    long ino = nextIno.getAndIncrement();
+  private InodeRecord newInode(long ino, int mode, int nlink, Attributes attrs, long size, long mtime, String target) {
     int uid = attrs.uid() == Attributes.KEEP ? Owner.uid() : attrs.uid();
     int gid = attrs.gid() == Attributes.KEEP ? Owner.gid() : attrs.gid();
     long m = attrs.mtimeNanos() == Attributes.NOW || attrs.mtimeNanos() == Attributes.KEEP ? mtime : attrs.mtimeNanos();

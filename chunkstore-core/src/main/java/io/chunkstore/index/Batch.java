@@ -187,6 +187,11 @@ public final class Batch implements AutoCloseable {
     return merge(index.meta, counter.key(), Codec64.littleEndian(delta));
   }
 
+  /** Removes a metadata value. */
+  public Batch deleteMeta(String key) {
+    return delete(index.meta, key.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** Sets a metadata value. */
   public Batch putMeta(String key, byte[] value) {
     return put(index.meta, key.getBytes(StandardCharsets.UTF_8), value);

@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
 public final class BlockStore implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(BlockStore.class);
   private static final String STAGING_SUFFIX = ".pack";
+  /** Set while a process has the store open; found at open, it means the last one crashed. */
+  private static final String OPEN_MARK = "open";
 
   private final Index index;
   private final Backend backend;
@@ -124,7 +126,15 @@ public final class BlockStore implements Closeable {
   public static BlockStore open(Index index, Backend backend, StoreConfig config, Path stagingDir,
       long cacheBytes, int threads) throws IOException {
     BlockStore bs = new BlockStore(index, backend, config, stagingDir, cacheBytes, threads);
+    boolean unclean = index.meta(OPEN_MARK).isPresent();
     bs.recoverStaging();
+    if (unclean) {
+      bs.recordUnlistedPacks();
+    }
+    try (Batch b = index.batch()) {
+      b.putMeta(OPEN_MARK, new byte[] {1});
+      index.write(b, true);
+    }
     return bs;
   }
 
@@ -371,6 +381,32 @@ public final class BlockStore implements Closeable {
   // ---- crash recovery
 
   /**
+   * Records packs that reached the backend but not the index: a crash between a background
+   * seal's upload and its index write. Their trailers say what they hold.
+   */
+  private void recordUnlistedPacks() throws IOException {
+    for (String key : backend.list("")) {
+      PackId id;
+      try {
+        id = PackId.fromHex(key);
+      } catch (IllegalArgumentException notAPack) {
+        continue;
+      }
+      if (index.pack(id).isPresent()) {
+        continue;
+      }
+      PackManifest m = SuperChunkReader.readManifest(backend, id);
+      try (Batch b = index.batch()) {
+        b.putPack(new PackRecord(id, m.size(), m.entries().size(), System.currentTimeMillis()));
+        b.addCounter(Counter.PACKS, 1);
+        b.addCounter(Counter.PACK_BYTES, m.size());
+        index.write(b, false);
+      }
+      log.info("recorded pack {}, which a crash left out of the index", id);
+    }
+  }
+
+  /**
    * Moves the blocks of packs left in staging by a killed process into a new pack. Only blocks the
    * index knows are kept; the others were never referenced by committed metadata.
    */
@@ -466,7 +502,10 @@ public final class BlockStore implements Closeable {
         seal();
       }
       awaitSealing(0);
-      index.sync();
+      try (Batch b = index.batch()) {
+        b.deleteMeta(OPEN_MARK);
+        index.write(b, true);
+      }
     } finally {
       closed = true;
       workers.shutdownNow();

@@ -67,6 +67,33 @@ class BlockStoreFaultTest {
   }
 
   @Test
+  void aPackUploadedButNotRecordedBeforeACrashIsRecordedAtTheNextOpen() throws IOException {
+    Path staging = Files.createDirectories(tmp.resolve("staging"));
+    byte[] data = TestData.bytes(4, 2 << 20);
+    io.chunkstore.id.PackId lost;
+    try (Index index = Index.open(tmp.resolve("index"))) {
+      BlockStore blocks = BlockStore.open(index, new LocalDiskBackend(tmp.resolve("packs")), CONFIG, staging, 1 << 20, 2);
+      FileTree tree = new FileTree(index, blocks);
+      tree.writeFile("/f", new ByteArrayInputStream(data), Attributes.none());
+      blocks.sealOpenPack();
+      io.chunkstore.id.PackId[] any = new io.chunkstore.id.PackId[1];
+      index.forEachPack(p -> any[0] = p.id());
+      lost = any[0];
+      try (io.chunkstore.index.Batch b = index.batch()) {
+        b.deletePack(lost); // as if the process died between the upload and this record
+        index.write(b, true);
+      }
+      // no blocks.close(): the process "dies" with the store still marked open
+    }
+    try (Index index = Index.open(tmp.resolve("index"))) {
+      BlockStore blocks = BlockStore.open(index, new LocalDiskBackend(tmp.resolve("packs")), CONFIG, staging, 1 << 20, 2);
+      assertTrue(index.pack(lost).isPresent(), "the pack is recorded again");
+      assertArrayEquals(data, read(new FileTree(index, blocks), "/f"));
+      blocks.close();
+    }
+  }
+
+  @Test
   void aFlippedBitIsAnErrorNeverWrongBytes() throws IOException {
     Path staging = Files.createDirectories(tmp.resolve("staging"));
     byte[] data = TestData.bytes(3, 300_000);

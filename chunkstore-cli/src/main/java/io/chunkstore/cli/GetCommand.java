@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
     description = {"Copy a file or directory out of the store, keeping modes and times (and owners, as root).",
-        "DEST is the new file or directory, or an existing directory to put it in."})
+        "DEST is the new file or directory, an existing directory to put it in, or - for standard output."})
 final class GetCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
@@ -38,6 +38,16 @@ final class GetCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (ChunkStore cs = ChunkStore.open(store)) {
       FileInfo src = cs.stat(path);
+      if (dest.toString().equals("-")) {
+        if (!src.isFile()) {
+          throw new IOException("only a regular file can be written to standard output; " + path + " is not one");
+        }
+        try (InputStream in = cs.newInputStream(src.path())) {
+          in.transferTo(System.out);
+        }
+        System.out.flush();
+        return 0;
+      }
       Path target = dest;
       if (Files.isDirectory(dest) && !(src.isDirectory() && path.equals("/"))) {
         String name = src.path().replaceAll("/+$", "");
@@ -70,6 +80,10 @@ final class GetCommand implements Callable<Integer> {
         }
       }
       case FILE -> {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+          throw new java.nio.file.NoSuchFileException(parent.toString());
+        }
         Path tmp = target.resolveSibling("." + target.getFileName() + ".chunkstore-tmp");
         try (InputStream in = cs.newInputStream(src.path()); OutputStream out = Files.newOutputStream(tmp)) {
           in.transferTo(new java.io.FilterOutputStream(out) {

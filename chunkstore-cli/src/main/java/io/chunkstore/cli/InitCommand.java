@@ -24,7 +24,8 @@ final class InitCommand implements Callable<Integer> {
   String hash;
 
   @Option(names = "--compress", paramLabel = "SPEC",
-      description = "Compression: zstd, zstd:LEVEL (1-19) or none (default: ${DEFAULT-VALUE}).", defaultValue = "zstd:3")
+      description = "Compression: zstd, zstd:LEVEL (1-22; negative levels trade ratio for speed) or none "
+          + "(default: ${DEFAULT-VALUE}).", defaultValue = "zstd:3")
   String compress;
 
   @Option(names = "--pack-size", paramLabel = "SIZE",

@@ -18,7 +18,8 @@ final class LsCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
 
-  @Parameters(index = "1", paramLabel = "PATH", defaultValue = "/", description = "Path inside the store (default: /).")
+  @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", defaultValue = "/",
+      description = "Path inside the store (default: /).")
   String path;
 
   @Option(names = {"-l", "--long"}, description = "Show type, permissions, owner, size and time.")

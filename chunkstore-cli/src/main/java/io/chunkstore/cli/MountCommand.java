@@ -37,10 +37,15 @@ final class MountCommand implements Callable<Integer> {
   boolean foreground;
 
   @Option(names = "-o", paramLabel = "OPTS", split = ",",
-      description = {"Mount options, comma-separated: ro, allow_other, default_permissions (on by default;",
-          "nodefault_permissions turns it off), cache=SIZE (block cache, default 256M),",
-          "staging=SIZE (writes held in memory before they are stored, default 256M),",
-          "and any other libfuse option, passed on as it is."})
+      description = {"Mount options, comma-separated:",
+          "  ro                     read-only",
+          "  allow_other            let other users in",
+          "  nodefault_permissions  do not let the kernel check modes and owners (it does by default)",
+          "  cache=SIZE             decompressed block cache (default 256M)",
+          "  staging=SIZE           writes held in memory before they become blocks (default 256M)",
+          "  attr_timeout=0         exact attributes on every name of a hard-linked file, at once",
+          "                         (slower stat; by default another name may lag a change by 1 s)",
+          "  any other libfuse option is passed on as it is."})
   List<String> options = new ArrayList<>();
 
   @Option(names = "--init", description = "Create the store (with default settings) and the mount point if they do not exist.")
@@ -72,7 +77,8 @@ final class MountCommand implements Callable<Integer> {
           readyOut.println(READY);
           readyOut.flush();
         } else {
-          System.err.println("mounted " + store + " at " + mountPoint + "; unmount with: chunkstore umount " + mountPoint);
+          System.err.println("mounted " + store + " at " + mountPoint + "; unmount with: chunkstore umount "
+              + mountPoint + " (or fusermount -u)");
         }
       });
     } catch (IOException | RuntimeException e) {
@@ -120,7 +126,9 @@ final class MountCommand implements Callable<Integer> {
 
   /** Starts this command again with -f in a new session, and returns once it has mounted. */
   private int background() throws IOException, InterruptedException {
+    parseOptions(); // a bad option is told here, not in the log
     Path log = store.resolve("mount.log");
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid");
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -148,14 +156,28 @@ final class MountCommand implements Callable<Integer> {
           return 0;
         }
         if (line.startsWith(ERROR)) {
-          System.err.println("mount: " + line.substring(ERROR.length()));
           child.waitFor();
+          System.err.println("mount: " + line.substring(ERROR.length()) + libfuseSays(log, logStart));
           return 1;
         }
       }
     }
     int status = child.waitFor();
-    System.err.println("mount: the mount process ended with status " + status + " before mounting; see " + log);
+    System.err.println("mount: the mount process ended with status " + status + " before mounting"
+        + libfuseSays(log, logStart) + "; see " + log);
     return 1;
+  }
+
+  /** What libfuse printed ("fuse: ...") to the log since {@code from}, as a clause. */
+  private static String libfuseSays(Path log, long from) {
+    try {
+      byte[] all = Files.readAllBytes(log);
+      String added = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+          StandardCharsets.UTF_8);
+      List<String> fuse = added.lines().filter(l -> l.startsWith("fuse: ")).map(l -> l.substring(6)).toList();
+      return fuse.isEmpty() ? "" : ": " + String.join("; ", fuse);
+    } catch (IOException e) {
+      return "";
+    }
   }
 }

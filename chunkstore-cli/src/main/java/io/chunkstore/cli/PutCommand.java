@@ -47,17 +47,24 @@ final class PutCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<Path> present = new ArrayList<>();
     for (Path src : sources) {
-      if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-        throw new java.nio.file.NoSuchFileException(src.toString());
+      if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
+        present.add(src);
+      } else {
+        fail(src, new java.nio.file.NoSuchFileException(src.toString()));
       }
     }
+    if (present.isEmpty()) {
+      return 1;
+    }
     long total = 0;
-    for (Path src : sources) {
+    for (Path src : present) {
       total += sizeOf(src);
     }
     long start = System.nanoTime();
     StoreStats after;
+    long read;
     try (ChunkStore cs = ChunkStore.open(store);
         Progress progress = new Progress("put", total)) {
       String base = to.endsWith("/") ? to : to + "/";
@@ -69,7 +76,7 @@ final class PutCommand implements Callable<Integer> {
       List<Future<?>> pending = new ArrayList<>();
       List<Runnable> dirTimes = new ArrayList<>();
       try {
-        for (Path src : sources) {
+        for (Path src : present) {
           Path root = src.toAbsolutePath().normalize();
           String rootName = root.getFileName() == null ? "" : root.getFileName().toString();
           walk(cs, root, base + rootName, progress, files, slots, pending, dirTimes);
@@ -86,11 +93,12 @@ final class PutCommand implements Callable<Integer> {
       }
       cs.flush();
       after = cs.stats();
+      read = progress.bytes();
     }
     double secs = (System.nanoTime() - start) / 1e9;
     if (!quiet) {
-      System.out.printf(Locale.ROOT, "stored %s in %.1f s (%.0f MiB/s); store now %s logical, %s stored%n",
-          Sizes.human(total), secs, total / secs / (1 << 20), Sizes.human(after.logicalBytes()),
+      System.out.printf(Locale.ROOT, "read %s in %.2f s (%.0f MiB/s); the store now holds %s in %s%n",
+          Sizes.human(read), secs, read / secs / (1 << 20), Sizes.human(after.logicalBytes()),
           Sizes.human(after.storedBytes()));
     }
     if (failures.get() > 0) {
@@ -168,7 +176,8 @@ final class PutCommand implements Callable<Integer> {
 
   private void fail(Path file, IOException e) {
     failures.incrementAndGet();
-    String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied" : Errors.sentence(e);
+    String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory" : Errors.sentence(e);
     System.err.println("put: cannot copy " + file + ": " + why);
   }
 

@@ -33,7 +33,8 @@ final class StatsCommand implements Callable<Integer> {
     } else {
       System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(s.logicalBytes()), s.logicalBytes());
       System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.uniqueBlocks(), Sizes.human(s.uniqueRawBytes()));
-      System.out.printf(Locale.ROOT, "stored              %s in %d packs%n", Sizes.human(s.storedBytes()), s.packs());
+      System.out.printf(Locale.ROOT, "stored              %s in %d pack%s%n", Sizes.human(s.storedBytes()), s.packs(),
+          s.packs() == 1 ? "" : "s");
       System.out.printf(Locale.ROOT, "dedup ratio         %.2fx%n", s.dedupRatio());
       System.out.printf(Locale.ROOT, "compression ratio   %.2fx%n", s.compressionRatio());
       System.out.printf(Locale.ROOT, "total saving        %.2fx%n", s.totalRatio());

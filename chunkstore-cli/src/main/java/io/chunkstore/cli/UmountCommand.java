@@ -27,7 +27,7 @@ final class UmountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isDirectory(mountPoint) || !Mounter.isMountPoint(mountPoint)) {
+    if (!Mounter.isMountPoint(mountPoint)) {
       throw new IOException(mountPoint + " is not a mount point");
     }
     Path store = storeOf(mountPoint);
@@ -57,7 +57,12 @@ final class UmountCommand implements Callable<Integer> {
 
   /** The store directory, from the mount's source ({@code chunkstore:/path/to/store}). */
   private static Path storeOf(Path mp) throws IOException {
-    String target = mp.toRealPath().toString();
+    String target;
+    try {
+      target = mp.toRealPath().toString();
+    } catch (IOException dead) {
+      target = mp.toAbsolutePath().normalize().toString();
+    }
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
       String[] f = line.split(" ");
       int dash = java.util.Arrays.asList(f).indexOf("-");

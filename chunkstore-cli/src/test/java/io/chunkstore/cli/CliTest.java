@@ -110,11 +110,29 @@ class CliTest {
   }
 
   @Test
-  void aMissingSourceFailsBeforeTouchingTheStore() throws IOException {
+  void aMissingSourceIsReportedAndTheOthersAreStored() throws IOException {
     Path store = store();
-    CliRunner.Result r = CliRunner.run("put", store.toString(), tmp.resolve("nope").toString());
+    Path src = sourceTree();
+    CliRunner.Result r = CliRunner.run("put", store.toString(), tmp.resolve("nope").toString(), src.toString());
     assertEquals(1, r.status());
-    assertEquals("put: no such file or directory: " + tmp.resolve("nope") + "\n", r.err());
+    assertTrue(r.err().contains("put: cannot copy " + tmp.resolve("nope") + ": no such file or directory\n"), r.err());
+    try (ChunkStore cs = ChunkStore.open(store)) {
+      assertTrue(cs.exists("/src/hello.txt"));
+    }
+    CliRunner.Result none = CliRunner.run("put", store.toString(), tmp.resolve("nope").toString());
+    assertEquals(1, none.status());
+  }
+
+  @Test
+  void getWritesAFileToStandardOutput() throws IOException {
+    Path store = store();
+    Path src = sourceTree();
+    CliRunner.run("put", store.toString(), src.toString());
+    CliRunner.Result r = CliRunner.run("get", store.toString(), "/src/hello.txt", "-");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("hello\n", r.out());
+    CliRunner.Result missingDir = CliRunner.run("get", store.toString(), "/src/hello.txt", tmp.resolve("no/dir/x").toString());
+    assertEquals("get: no such file or directory: " + tmp.resolve("no/dir") + "\n", missingDir.err());
   }
 
   @Test

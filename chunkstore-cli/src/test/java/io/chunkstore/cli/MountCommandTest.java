@@ -199,4 +199,26 @@ class MountCommandTest {
       assertTrue(s.index().orphans().isEmpty(), "no orphans after a clean SIGTERM");
     }
   }
+
+  @Test
+  void aDeadMountIsNamedAsSuchAndUmountClearsIt() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    long pid = mount(store, mp);
+    Files.writeString(mp.resolve("kept.txt"), "kept");
+    try (var ch = java.nio.channels.FileChannel.open(mp.resolve("kept.txt"), java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+    daemon.destroyForcibly();
+    daemon.onExit().get(30, TimeUnit.SECONDS);
+
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString()),
+        "is already a mount point (a dead one");
+    FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
+    assertEquals(0, u.status(), "umount of a dead mount: " + u.err());
+    assertFalse(FuseProcesses.isMounted(mp));
+    mount(store, mp);
+    assertEquals("kept", Files.readString(mp.resolve("kept.txt")));
+  }
 }

@@ -36,6 +36,11 @@ public final class ChunkstoreFuse extends FuseStubFS {
   private static final int XATTR_CREATE = 1;
   private static final int XATTR_REPLACE = 2;
   private static final int BLOCK = 4096;
+  /**
+   * POSIX ACLs are not supported: storing them as plain attributes would leave the mode wrong
+   * (cp -p, sed -i set 0600 first, then the ACL), while EOPNOTSUPP makes tools fall back to chmod.
+   */
+  private static final String POSIX_ACL = "system.posix_acl_";
 
   private final ChunkStore store;
   private final FileTree tree;
@@ -444,6 +449,9 @@ public final class ChunkstoreFuse extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    if (name.startsWith(POSIX_ACL)) {
+      return -ErrorCodes.EOPNOTSUPP();
+    }
     try {
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
@@ -456,6 +464,9 @@ public final class ChunkstoreFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    if (name.startsWith(POSIX_ACL)) {
+      return -ErrorCodes.EOPNOTSUPP();
+    }
     try {
       byte[] v = tree.getXattr(path, name);
       if (size == 0) {

@@ -88,8 +88,8 @@ public final class Mounter {
       loop.join();
       if (fs.ready().getCount() != 0) {
         Throwable t = failure.get();
-        throw new MountException("cannot mount at " + mountPoint + ": libfuse refused"
-            + (t == null ? "" : " (" + rootMessage(t) + ")") + "; see the messages above");
+        throw new MountException("libfuse refused to mount at " + mountPoint
+            + (t == null ? "" : " (" + rootMessage(t) + ")"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -147,14 +147,15 @@ public final class Mounter {
   }
 
   private static void checkMountPoint(Path mp, Options opts) throws IOException {
+    if (isMountPoint(mp)) {
+      throw new MountException(mp + " is already a mount point (a dead one, if its process is gone); unmount it"
+          + " first: chunkstore umount " + mp + " (or fusermount -u " + mp + ")");
+    }
     if (!Files.exists(mp)) {
       throw new MountException("the mount point " + mp + " does not exist; create it first (mkdir -p " + mp + ")");
     }
     if (!Files.isDirectory(mp)) {
       throw new MountException("the mount point " + mp + " is not a directory");
-    }
-    if (isMountPoint(mp)) {
-      throw new MountException(mp + " is already a mount point; unmount it first (chunkstore umount " + mp + ")");
     }
     boolean nonempty = opts.extraOptions().contains("nonempty");
     try (Stream<Path> s = Files.list(mp)) {
@@ -166,7 +167,13 @@ public final class Mounter {
 
   /** True if {@code dir} is the mount point of a mounted file system, as /proc/self/mountinfo says. */
   public static boolean isMountPoint(Path dir) throws IOException {
-    String target = dir.toRealPath().toString();
+    String target;
+    try {
+      target = dir.toRealPath().toString();
+    } catch (IOException deadOrMissing) {
+      // a FUSE mount whose daemon died answers ENOTCONN to everything, even to realpath
+      target = dir.toAbsolutePath().normalize().toString();
+    }
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
       String[] f = line.split(" ");
       if (f.length > 4 && unescape(f[4]).equals(target)) {

@@ -63,6 +63,10 @@ public final class FileTree {
   /** Bulk-imported files waiting to become visible together; guarded by treeLock. */
   private final Batch pending;
   private final java.util.Set<String> pendingNames = new java.util.HashSet<>();
+  /** Inodes the pending batch unlinks: a second change to one must see the first applied. */
+  private final java.util.Set<Long> pendingUnlinked = new java.util.HashSet<>();
+  /** Open files the pending batch unlinks: marked once it is committed. */
+  private final List<OpenFile> pendingOrphaned = new ArrayList<>();
   private static final long PENDING_BYTES = 4L << 20;
   private static final int PENDING_FILES = 4096;
 
@@ -244,6 +248,10 @@ public final class FileTree {
           commitPending();
         }
         old = index.lookup(parent.ino(), name);
+        if (old.isPresent() && pendingUnlinked.contains(old.get().ino())) {
+          commitPending(); // another name of the same inode was replaced: see that change first
+          old = index.lookup(parent.ino(), name);
+        }
         if (old.isPresent() && isDirectory(old.get())) {
           throw new IsDirectoryException(path);
         }
@@ -266,7 +274,8 @@ public final class FileTree {
       b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
       b.addCounter(Counter.LOGICAL_BYTES, size);
       if (old.isPresent()) {
-        unlink(b, inode(old.get().ino()));
+        pendingUnlinked.add(old.get().ino());
+        unlink(b, inode(old.get().ino()), pendingOrphaned);
       }
       pending.append(b);
       pendingNames.add(parent.ino() + "/" + name);
@@ -283,9 +292,21 @@ public final class FileTree {
       if (pending.isEmpty()) {
         return;
       }
-      blocks.commit(pending, false);
-      pending.clear();
-      pendingNames.clear();
+      // Last, so that it wins over the older values the pending files carry.
+      pending.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+      try {
+        blocks.commit(pending, false);
+        for (OpenFile f : pendingOrphaned) {
+          f.unlinked = true;
+        }
+      } finally {
+        // Committed, or failed for good (a block lost with a failed pack): these imports are over
+        // either way; their orphan marks, if any, are freed at the next open.
+        pending.clear();
+        pendingNames.clear();
+        pendingUnlinked.clear();
+        pendingOrphaned.clear();
+      }
     }
   }
 
@@ -311,6 +332,7 @@ public final class FileTree {
       DirEntry e = index.lookup(parent.ino(), name).orElseThrow(() -> new NoSuchFileException(path));
       InodeRecord victim = inode(e.ino());
       long now = now();
+      List<OpenFile> orphaned = new ArrayList<>();
       try (Batch b = index.batch()) {
         b.deleteDirEntry(parent.ino(), name);
         if (victim.isDirectory()) {
@@ -321,10 +343,11 @@ public final class FileTree {
           b.deleteXattrsOf(victim.ino(), index.xattrNames(victim.ino()));
           b.putInode(touched(parent, parent.nlink() - 1, now));
         } else {
-          unlink(b, victim);
+          unlink(b, victim, orphaned);
           b.putInode(touched(parent, parent.nlink(), now));
         }
         blocks.commit(b, false);
+        markUnlinked(orphaned);
       }
     }
   }
@@ -355,6 +378,7 @@ public final class FileTree {
         return;
       }
       long now = now();
+      List<OpenFile> orphaned = new ArrayList<>();
       try (Batch b = index.batch()) {
         int srcLinks = srcParent.nlink();
         int dstLinks = dstParent.nlink();
@@ -368,12 +392,13 @@ public final class FileTree {
               throw new DirectoryNotEmptyException(to);
             }
             b.deleteInode(old.ino());
+            b.deleteXattrsOf(old.ino(), index.xattrNames(old.ino()));
             dstLinks--;
           } else {
             if (movingDir) {
               throw new NotDirectoryException(to);
             }
-            unlink(b, old);
+            unlink(b, old, orphaned);
           }
         }
         b.deleteDirEntry(srcParent.ino(), srcName);
@@ -392,6 +417,7 @@ public final class FileTree {
         b.putInode(new InodeRecord(m.ino(), m.mode(), m.nlink(), m.uid(), m.gid(), m.size(), m.atimeNanos(),
             m.mtimeNanos(), now, m.rdev(), m.symlinkTarget()));
         blocks.commit(b, false);
+        markUnlinked(orphaned);
       }
     }
   }
@@ -416,6 +442,10 @@ public final class FileTree {
       try (Batch b = index.batch()) {
         b.putInode(changed);
         blocks.commit(b, false);
+      }
+      OpenFile open = openFiles.get(n.ino());
+      if (open != null && attrs.mtimeNanos() != Attributes.KEEP) {
+        open.setMtime(mtime); // the next fold must not put the time of the last write back
       }
       return withOpenState(changed);
     }
@@ -449,6 +479,7 @@ public final class FileTree {
 
   /** Opens the regular file at {@code path} for I/O and returns a handle. */
   public long open(String path) throws IOException {
+    commitPending(); // a pending import may replace this very file
     InodeRecord n = resolve(Paths.split(path));
     if (n.isDirectory()) {
       throw new IsDirectoryException(path);
@@ -508,10 +539,15 @@ public final class FileTree {
     return newHandle(n);
   }
 
-  private long newHandle(InodeRecord n) {
+  private long newHandle(InodeRecord n) throws IOException {
     synchronized (treeLock) {
-      OpenFile f = openFiles.computeIfAbsent(n.ino(),
-          ino -> new OpenFile(ino, n.size(), n.mtimeNanos(), index, blocks, pipeline, stagedTotal));
+      OpenFile f = openFiles.get(n.ino());
+      if (f == null) {
+        // Read again under the lock: a release may have folded a new size since n was read.
+        InodeRecord cur = inode(n.ino());
+        f = new OpenFile(cur.ino(), cur.size(), cur.mtimeNanos(), index, blocks, pipeline, stagedTotal);
+        openFiles.put(cur.ino(), f);
+      }
       f.handles++;
       long fh = nextHandle.getAndIncrement();
       handles.put(fh, f);
@@ -578,25 +614,35 @@ public final class FileTree {
     if (f == null) {
       return;
     }
-    try {
-      if (!f.unlinked) {
+    IOException failure = null;
+    if (!f.unlinked) {
+      try {
         fold(f, false);
-      }
-    } finally {
-      synchronized (treeLock) {
-        if (--f.handles == 0) {
-          openFiles.remove(f.ino());
-          if (f.unlinked) {
-            try (Batch b = index.batch()) {
-              index.inode(f.ino()).ifPresent(n -> free(b, n, false));
-              b.deleteOrphan(f.ino());
-              blocks.commit(b, false);
-            }
-          }
-        }
+      } catch (IOException e) {
+        failure = e;
       }
     }
+    synchronized (treeLock) {
+      if (--f.handles == 0) {
+        if (f.unlinked) {
+          openFiles.remove(f.ino());
+          f.discardStaged();
+          try (Batch b = index.batch()) {
+            index.inode(f.ino()).ifPresent(n -> free(b, n, false));
+            b.deleteOrphan(f.ino());
+            blocks.commit(b, false);
+          }
+        } else if (failure == null) {
+          openFiles.remove(f.ino());
+        }
+        // else the file stays open with its staged writes: the next open or unmount folds them again
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
+
 
   private void fold(OpenFile f, boolean sync) throws IOException {
     f.fold(sync, (b, newSize, oldSize, mtime, doSync) -> {
@@ -669,6 +715,7 @@ public final class FileTree {
    */
   public void setXattr(String path, String name, byte[] value, boolean mustCreate, boolean mustReplace)
       throws IOException {
+    commitPending();
     synchronized (treeLock) {
       InodeRecord n = resolve(Paths.split(path));
       boolean exists = index.xattr(n.ino(), name).isPresent();
@@ -699,6 +746,7 @@ public final class FileTree {
 
   /** Removes an extended attribute. */
   public void removeXattr(String path, String name) throws IOException {
+    commitPending();
     synchronized (treeLock) {
       InodeRecord n = resolve(Paths.split(path));
       if (index.xattr(n.ino(), name).isEmpty()) {
@@ -715,19 +763,26 @@ public final class FileTree {
   // ---- helpers
 
   /** Drops one link of {@code node}; frees it with its extents when it was the last. */
-  private void unlink(Batch b, InodeRecord node) {
+  private void unlink(Batch b, InodeRecord node, List<OpenFile> orphaned) {
     OpenFile open = openFiles.get(node.ino());
     if (node.nlink() > 1) {
       b.putInode(node.withNlink(node.nlink() - 1, now()));
     } else if (open != null) {
       // Still open: keep the content for its handles, free it at the last release (or, after a
-      // crash, at the next open of the store).
+      // crash, at the next open of the store). The caller marks it once the batch is committed.
       b.putInode(node.withNlink(0, now()));
       b.putOrphan(node.ino());
       b.addCounter(Counter.LOGICAL_BYTES, -node.size());
-      open.unlinked = true;
+      orphaned.add(open);
     } else {
       free(b, node, true);
+    }
+  }
+
+  /** Marks open files unlinked by a batch that is now committed. */
+  private static void markUnlinked(List<OpenFile> orphaned) {
+    for (OpenFile f : orphaned) {
+      f.unlinked = true;
     }
   }
 

@@ -40,14 +40,14 @@ final class OpenFile {
   /** Staged writes: offset → bytes, never overlapping. */
   private final TreeMap<Long, byte[]> staged = new TreeMap<>();
   private long stagedBytes;
-  /** The file's size now. */
-  private long size;
+  /** The file's size now; volatile so the tree can read it without this file's lock. */
+  private volatile long size;
   /** The size the index has. */
   private long committedSize;
   /** Committed bytes at or after this offset were truncated away since the last fold. */
   private long cutAt;
-  private long mtimeNanos;
-  private boolean changed;
+  private volatile long mtimeNanos;
+  private volatile boolean changed;
   int handles;
   boolean unlinked;
 
@@ -68,17 +68,32 @@ final class OpenFile {
     return ino;
   }
 
-  synchronized long size() {
+  // The tree reads these while holding its own lock, so they must not take this file's lock:
+  // a fold holds this lock and then takes the tree's (lock order: file, then tree).
+
+  long size() {
     return size;
   }
 
-  synchronized long mtimeNanos() {
+  long mtimeNanos() {
     return mtimeNanos;
   }
 
+  /** An explicit modification time (utimens on a file with unfolded writes): the fold keeps it. */
+  void setMtime(long nanos) {
+    mtimeNanos = nanos;
+  }
+
   /** True if there are writes or a size change that the index does not have yet. */
-  synchronized boolean isDirty() {
+  boolean isDirty() {
     return changed;
+  }
+
+  /** Drops the staged writes of a file that no name will ever show again. */
+  synchronized void discardStaged() {
+    addStaged(-stagedBytes);
+    staged.clear();
+    changed = false;
   }
 
   synchronized long stagedBytes() {

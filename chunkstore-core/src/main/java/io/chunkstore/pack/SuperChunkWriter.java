@@ -229,6 +229,22 @@ public final class SuperChunkWriter implements Closeable {
     }
   }
 
+  /**
+   * Closes the file without deleting it, finished or not: for a pack whose blocks an index may
+   * already point at, so that crash recovery can still read them.
+   */
+  public synchronized void closeKeepingFile() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // nothing more to lose: the frames written so far are in the file or they are not
+    }
+  }
+
   /** If the pack was not finished, abandons it and deletes the file; otherwise does nothing. */
   @Override
   public synchronized void close() throws IOException {

@@ -79,6 +79,10 @@ public final class BlockStore implements Closeable {
 
   /** Blocks in the open pack whose index entries are not committed yet. */
   private final Map<BlockId, Boolean> uncommitted = new ConcurrentHashMap<>();
+  /** Entries taken from pack writers but not yet in the index; guarded by this. */
+  private final List<Drained> undelivered = new ArrayList<>();
+  /** Blocks whose pack failed before their frames were written. */
+  private final Set<BlockId> lost = ConcurrentHashMap.newKeySet();
   /** Packs written but not yet in the backend: read from staging. */
   private final Set<PackId> staged = ConcurrentHashMap.newKeySet();
   private SuperChunkWriter writer;
@@ -181,8 +185,14 @@ public final class BlockStore implements Closeable {
     if (writer == null) {
       startPack();
     }
-    writer.add(block);
+    try {
+      writer.add(block);
+    } catch (IOException | RuntimeException e) {
+      writerFailed();
+      throw e;
+    }
     uncommitted.put(block.id(), Boolean.TRUE);
+    lost.remove(block.id());
     if (writer.size() >= config.packSize()) {
       seal();
     }
@@ -193,35 +203,44 @@ public final class BlockStore implements Closeable {
    * Applies {@code batch} to the index together with the entries of every block added so far, so
    * that whatever the batch references is findable. With {@code sync}, the open pack and the index
    * are forced to disk first: when this returns, the change survives a crash of the machine.
+   *
+   * <p>If this fails, nothing of the batch is applied, and block entries already taken from the
+   * pack writer are kept for the next commit.
    */
   public synchronized void commit(Batch batch, boolean sync) throws IOException {
     ensureOpen();
+    for (BlockId id : batch.referencedBlocks()) {
+      if (lost.contains(id)) {
+        throw new IOException("block " + id.shortHex() + " was lost when writing its pack failed;"
+            + " the data that needs it must be written again");
+      }
+    }
+    if (sync) {
+      awaitSealing(0); // a failed upload is reported before anything is taken from the writer
+    }
     if (writer != null) {
       // Write the shared frame early only if this batch needs one of its blocks: otherwise small
       // blocks of many files keep filling it and compress together.
-      boolean needShared = false;
+      boolean needShared = sync;
       for (BlockId id : batch.referencedBlocks()) {
-        if (writer.isBuffered(id)) {
+        if (needShared || writer.isBuffered(id)) {
           needShared = true;
           break;
         }
       }
-      List<PackEntry> entries = writer.drainEntries(needShared || sync);
-      addEntries(batch, writer.id(), entries);
-      if (sync) {
-        writer.force();
-        awaitSealing(0);
+      try {
+        drain(writer, needShared);
+        if (sync) {
+          writer.force();
+        }
+      } catch (IOException | RuntimeException e) {
+        writerFailed();
+        throw e;
       }
-      index.write(batch, sync);
-      for (PackEntry e : entries) {
-        uncommitted.remove(e.id());
-      }
-      return;
     }
-    if (sync) {
-      awaitSealing(0);
-    }
+    deliver(batch);
     index.write(batch, sync);
+    delivered();
   }
 
   /** Seals the open pack now, even if it is small, and hands it to the backend. */
@@ -233,14 +252,54 @@ public final class BlockStore implements Closeable {
     awaitSealing(0);
   }
 
-  private void addEntries(Batch batch, PackId pack, List<PackEntry> entries) {
+  /** A block entry taken from a pack writer that the index does not have yet. */
+  private record Drained(PackId pack, PackEntry entry) {}
+
+  private void drain(SuperChunkWriter w, boolean flushShared) throws IOException {
+    for (PackEntry e : w.drainEntries(flushShared)) {
+      undelivered.add(new Drained(w.id(), e));
+    }
+  }
+
+  /** Adds the undelivered block entries to {@code batch}. */
+  private void deliver(Batch batch) {
     long raw = 0;
-    for (PackEntry e : entries) {
-      batch.putBlock(e.id(), new BlockRecord(pack, e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
+    for (Drained d : undelivered) {
+      PackEntry e = d.entry();
+      batch.putBlock(e.id(), new BlockRecord(d.pack(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
       raw += e.length();
     }
-    batch.addCounter(Counter.UNIQUE_BLOCKS, entries.size());
+    batch.addCounter(Counter.UNIQUE_BLOCKS, undelivered.size());
     batch.addCounter(Counter.UNIQUE_RAW_BYTES, raw);
+  }
+
+  /** The batch with the undelivered entries is in the index. */
+  private void delivered() {
+    for (Drained d : undelivered) {
+      uncommitted.remove(d.entry().id());
+    }
+    undelivered.clear();
+  }
+
+  /**
+   * The open pack's file failed. Its drained frames stay readable from staging (and recovery
+   * moves them at the next open); blocks not yet drained are lost: dedup must not find them, and
+   * a batch that references them must not commit.
+   */
+  private void writerFailed() {
+    SuperChunkWriter w = writer;
+    writer = null;
+    java.util.Set<BlockId> drained = new java.util.HashSet<>();
+    for (Drained d : undelivered) {
+      drained.add(d.entry().id());
+    }
+    for (BlockId id : List.copyOf(uncommitted.keySet())) {
+      if (!drained.contains(id)) {
+        lost.add(id);
+        uncommitted.remove(id);
+      }
+    }
+    w.closeKeepingFile();
   }
 
   private void startPack() throws IOException {
@@ -248,6 +307,10 @@ public final class BlockStore implements Closeable {
     writerFile = stagingDir.resolve(id.hex() + STAGING_SUFFIX);
     writer = new SuperChunkWriter(id, writerFile, codec, config.frameSize());
     staged.add(id);
+    // The index may soon point into this file: its name must survive a crash of the machine too.
+    try (FileChannel dir = FileChannel.open(stagingDir, StandardOpenOption.READ)) {
+      dir.force(true);
+    }
   }
 
   /**
@@ -257,15 +320,21 @@ public final class BlockStore implements Closeable {
   private void seal() throws IOException {
     SuperChunkWriter w = writer;
     Path file = writerFile;
-    writer = null;
-    try (Batch batch = index.batch()) {
-      addEntries(batch, w.id(), w.drainEntries(true));
-      index.write(batch, false);
+    try {
+      drain(w, true);
     } catch (IOException | RuntimeException e) {
-      w.close();
+      writerFailed();
       throw e;
     }
-    uncommitted.clear();
+    writer = null;
+    try (Batch batch = index.batch()) {
+      deliver(batch);
+      index.write(batch, false);
+      delivered();
+    } catch (RuntimeException e) {
+      w.closeKeepingFile(); // its entries are still undelivered; recovery reads it from staging
+      throw e;
+    }
     sealing.add(sealer.submit(() -> {
       finishAndUpload(w, file);
       return null;
@@ -273,10 +342,16 @@ public final class BlockStore implements Closeable {
     awaitSealing(MAX_SEALING);
   }
 
+  /**
+   * Finishes a retired pack and puts it into the backend. On failure the file stays in staging,
+   * where readers find its blocks and the next open recovers them: the index already points at it.
+   */
   private void finishAndUpload(SuperChunkWriter w, Path file) throws IOException {
-    try (w) {
+    boolean uploaded = false;
+    try {
       PackManifest manifest = w.finish();
       backend.put(w.id().hex(), file);
+      uploaded = true;
       try (Batch batch = index.batch()) {
         batch.putPack(new PackRecord(w.id(), manifest.size(), manifest.entries().size(), System.currentTimeMillis()));
         batch.addCounter(Counter.PACKS, 1);
@@ -284,6 +359,10 @@ public final class BlockStore implements Closeable {
         index.write(batch, false);
       }
       staged.remove(w.id());
+    } finally {
+      if (!uploaded) {
+        w.closeKeepingFile();
+      }
     }
   }
 
@@ -509,12 +588,20 @@ public final class BlockStore implements Closeable {
     } finally {
       closed = true;
       workers.shutdownNow();
-      sealer.shutdownNow();
+      // let running seals end on their own: interrupting one would close its pack file mid-write
+      sealer.shutdown();
+      try {
+        sealer.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       if (writer != null) {
-        writer.close();
+        writer.closeKeepingFile();
+        writer = null;
       }
     }
   }
+
 
   private record FrameKey(PackId pack, long offset) {}
 

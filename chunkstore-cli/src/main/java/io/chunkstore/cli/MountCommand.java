@@ -22,7 +22,17 @@ import picocli.CommandLine.Parameters;
     description = {"Mount a store as a read-write POSIX file system (also: dedup-mount STORE MOUNTPOINT).",
         "Runs in the background unless -f is given; its log goes to STORE/mount.log.",
         "Unmount with 'chunkstore umount MOUNTPOINT', 'fusermount -u MOUNTPOINT' or SIGTERM: every write is "
-            + "folded into the store and the store closed before the process exits."})
+            + "folded into the store and the store closed before the process exits."},
+    footerHeading = "%nMount options (-o):%n",
+    footer = {
+        "  ro                     read-only",
+        "  allow_other            let other users in",
+        "  nodefault_permissions  skip the kernel's mode and owner checks (on by default)",
+        "  cache=SIZE             decompressed block cache (default 256M)",
+        "  staging=SIZE           writes held in memory before they are stored (256M)",
+        "  attr_timeout=0         every name of a hard-linked file exact at once",
+        "                         (by default another name may lag a change by 1 s)",
+        "  anything else          passed on to libfuse as it is"})
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "CHUNKSTORE-READY";
   private static final String ERROR = "CHUNKSTORE-ERROR ";
@@ -36,16 +46,7 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (log to stderr).")
   boolean foreground;
 
-  @Option(names = "-o", paramLabel = "OPTS", split = ",",
-      description = {"Mount options, comma-separated:",
-          "  ro                     read-only",
-          "  allow_other            let other users in",
-          "  nodefault_permissions  do not let the kernel check modes and owners (it does by default)",
-          "  cache=SIZE             decompressed block cache (default 256M)",
-          "  staging=SIZE           writes held in memory before they become blocks (default 256M)",
-          "  attr_timeout=0         exact attributes on every name of a hard-linked file, at once",
-          "                         (slower stat; by default another name may lag a change by 1 s)",
-          "  any other libfuse option is passed on as it is."})
+  @Option(names = "-o", paramLabel = "OPTS", split = ",", description = "Mount options, comma-separated (below).")
   List<String> options = new ArrayList<>();
 
   @Option(names = "--init", description = "Create the store (with default settings) and the mount point if they do not exist.")

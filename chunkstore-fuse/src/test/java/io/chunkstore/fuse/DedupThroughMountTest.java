@@ -8,34 +8,14 @@ import io.chunkstore.StoreStats;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same ~200 MB file copied into the mount under two names is stored once: the second copy
  * adds less than 1% to the store's size on disk.
  */
-class DedupThroughMountTest {
+class DedupThroughMountTest extends MountTestBase {
   private static final long SIZE = 200L * GeneratedContent.MIB + 12_345;
-
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
-  @BeforeEach
-  void requirements() {
-    FuseTests.requireFuse();
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
-  }
 
   @Test
   void aSecondCopyOfTheSameFileAddsLessThanOnePercent() throws Exception {

@@ -10,40 +10,19 @@ import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.io.SequenceInputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Overwriting 4 KiB in the middle of a 256 MB file through the mount stores a few blocks, not
  * the file: after the edit is fsynced and the store unmounted, it has grown by less than 1 MB,
  * and the file reads back with exactly that change.
  */
-class EditInPlaceTest {
+class EditInPlaceTest extends MountTestBase {
   private static final long SIZE = 256L * GeneratedContent.MIB;
   private static final long AT = 128L * GeneratedContent.MIB + 12_345;
-
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
-  @BeforeEach
-  void requirements() {
-    FuseTests.requireFuse();
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
-  }
 
   @Test
   void overwriting4KiBInTheMiddleStoresAFewBlocksNotTheFile() throws Exception {

@@ -26,10 +26,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A randomized lockstep test: a few hundred random operations (create, write at random offsets,
@@ -41,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Seeded; rerun a failure with {@code -Dchunkstore.model.seed=N}.
  */
-class ModelTest {
+class ModelTest extends MountTestBase {
   private static final int STEPS = 600;
   private static final String[] PREFIXES = {"", "", "a/", "b/", "a/c/"};
   private static final String[] NAMES = {"f0", "f1", "f2", "f3", "a", "b", "c", "s0", "s1"};
@@ -49,22 +47,9 @@ class ModelTest {
   private static final String[] MODES = {"rw-r--r--", "rw-------", "rwxr-xr-x", "rwx------", "r--r--r--",
       "rw-rw-rw-", "---------"};
 
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
   @BeforeEach
   void mount() throws Exception {
-    FuseTests.requireFuse();
     mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   /** One operation with all of its random choices made, so that it does the same on both sides. */

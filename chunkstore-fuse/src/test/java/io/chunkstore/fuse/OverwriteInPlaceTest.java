@@ -20,10 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Many files written through the mount and overwritten in place, each fsynced: every block must
@@ -31,26 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * of all zeros: the hasher, once compiled by C2, sometimes returns 32 zero bytes, and every later
  * chunk that "hashes" to zero dedups against the first one.)
  */
-class OverwriteInPlaceTest {
+class OverwriteInPlaceTest extends MountTestBase {
   private static final int OPS = 700;
-
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
 
   @BeforeEach
   void mount() throws Exception {
-    FuseTests.requireFuse();
     mount = MountedStore.create(tmp.resolve("fuse"),
         io.chunkstore.store.StoreConfig.defaults().withPackSize(4 << 20), MountedStore.defaultOptions());
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   @Test

@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mounted with {@code allow_other,default_permissions}, an ordinary user (a Python child that
@@ -20,26 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * in a 0755 directory, EPERM to chown or chmod — and may do everything in a directory it owns.
  * The same script on a local directory must print the same.
  */
-class PermissionsTest {
+class PermissionsTest extends MountTestBase {
   private static final int NOBODY = 65534;
-
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
 
   @BeforeEach
   void requirements() {
-    FuseTests.requireFuse();
     FuseTests.requireRoot();
     FuseTests.requireTool("python3", "python3");
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   @Test

@@ -19,10 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A differential test: {@code posix_ops.py} runs a fixed sequence of POSIX operations (every call
@@ -30,23 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * and on a plain directory on the local disk (ext4), and the two transcripts must be identical.
  * The script prints only what must not differ between file systems.
  */
-class PosixBehaviourTest {
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
+class PosixBehaviourTest extends MountTestBase {
   @BeforeEach
   void mount() throws Exception {
-    FuseTests.requireFuse();
     mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   @Test

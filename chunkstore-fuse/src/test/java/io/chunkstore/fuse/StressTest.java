@@ -10,10 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real workloads with verification on the mount: fio writes checksummed blocks sequentially and
@@ -21,26 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
  * links, symlinks, xattrs and seeks with their own checks. Afterwards the store must open with
  * every refcount equal to a recount from the extents.
  */
-class StressTest {
+class StressTest extends MountTestBase {
   private static final Pattern FIO_ERROR = Pattern.compile("err=\\s*[1-9]|verify failed|bad magic|bad header"
       + "|crc32c: verify|fio: pid=\\d+, err=");
 
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
   @BeforeEach
   void mount() throws Exception {
-    FuseTests.requireFuse();
     mount = MountedStore.create(tmp.resolve("fuse"));
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   @Test

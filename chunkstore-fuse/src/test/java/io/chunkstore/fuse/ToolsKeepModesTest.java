@@ -5,32 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tools that restore a mode through a POSIX ACL (sed -i, cp -p, cp -a) keep it: the mount answers
  * ACL attributes with EOPNOTSUPP, so they fall back to chmod instead of leaving the file 0600.
  */
-class ToolsKeepModesTest {
-  @TempDir
-  Path tmp;
-
-  private MountedStore mount;
-
+class ToolsKeepModesTest extends MountTestBase {
   @BeforeEach
   void mount() throws Exception {
-    FuseTests.requireFuse();
     mount = MountedStore.create(tmp.resolve("fuse"));
-  }
-
-  @AfterEach
-  void unmount() {
-    if (mount != null) {
-      mount.closeQuietly();
-    }
   }
 
   private static void run(String... cmd) throws Exception {

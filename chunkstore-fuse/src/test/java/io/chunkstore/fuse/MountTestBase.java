@@ -1,0 +1,30 @@
+package io.chunkstore.fuse;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every test on a real mount shares: it fails (or skips, with CHUNKSTORE_SKIP_FUSE_TESTS=1)
+ * where FUSE is unusable, and it never leaves a mount behind, also after a failure.
+ */
+abstract class MountTestBase {
+  @TempDir
+  Path tmp;
+
+  /** The test's mount, if it made one; unmounted after each test. */
+  MountedStore mount;
+
+  @BeforeEach
+  final void requireFuse() {
+    FuseTests.requireFuse();
+  }
+
+  @AfterEach
+  final void unmountAfterTest() {
+    if (mount != null) {
+      mount.closeQuietly();
+    }
+  }
+}

@@ -76,7 +76,7 @@ final class FileContentChannel implements SeekableByteChannel {
     Extent e = window.get(i);
     readAhead(i);
     int inExtent = (int) (pos - e.fileOffset());
-    int n = (int) Math.min(max, e.length() - inExtent);
+    int n = Math.min(max, e.length() - inExtent);
     if (dst.hasArray()) {
       blocks.read(e.block(), e.blockOffset() + inExtent, dst.array(), dst.arrayOffset() + dst.position(), n);
       dst.position(dst.position() + n);

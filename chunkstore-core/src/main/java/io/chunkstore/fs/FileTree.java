@@ -892,11 +892,6 @@ public final class FileTree {
     return java.nio.ByteBuffer.wrap(b).getLong();
   }
 
-  /** Inode numbers in use, for checks. */
-  long peekNextIno() {
-    return nextIno.get();
-  }
-
   /** All extents of the inode, for tools and tests. */
   public List<Extent> extents(long ino) {
     List<Extent> out = new ArrayList<>();

@@ -98,8 +98,15 @@ public final class ChunkStore implements Closeable {
     Backend backend = null;
     BlockStore blocks = null;
     try {
-      index = Index.open(dir.indexDir());
       backend = new LocalDiskBackend(dir.packsDir());
+      boolean hadIndex = Index.exists(dir.indexDir());
+      if (!hadIndex) {
+        refuseLostIndex(dir, false, backend); // before opening: that would create an empty one
+      }
+      index = Index.open(dir.indexDir());
+      if (index.hasNoBlocks()) {
+        refuseLostIndex(dir, true, backend);
+      }
       blocks = BlockStore.open(index, backend, dir.config(), dir.stagingDir(), options.cacheBytes(), options.threads());
       FileTree tree = new FileTree(index, blocks, options.stagingBytes());
       tree.freeOrphans();
@@ -109,6 +116,40 @@ public final class ChunkStore implements Closeable {
       throw e;
     }
   }
+
+  /**
+   * An index that is missing or holds no block while the backend has packs was lost, not empty:
+   * starting on it would hide every file and let gc take the packs for garbage.
+   */
+  private static void refuseLostIndex(StoreDirectory dir, boolean hadIndex, Backend backend) throws IOException {
+    long packs = backend.list("").stream().filter(ChunkStore::isPackKey).count();
+    if (packs > 0) {
+      throw new io.chunkstore.store.StoreException("the index of the store at " + dir.root()
+          + (hadIndex ? " is empty" : " is missing") + " although " + packs + " super-chunks are stored;"
+          + " rebuild it with: chunkstore-fsck " + dir.root() + " --rebuild-index");
+    }
+  }
+
+  private static boolean isPackKey(String key) {
+    try {
+      io.chunkstore.id.PackId.fromHex(key);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Backs the index up beside the packs (RocksDB's incremental BackupEngine), so that the packs
+   * plus the newest backup are the whole store: {@code chunkstore-fsck --rebuild-index} starts from
+   * it. {@link #close()} does this too; a mount calls it periodically.
+   */
+  public void backupMetadata() throws IOException {
+    index.backupTo(dir.metaDir(), METADATA_BACKUPS_KEPT);
+  }
+
+  /** How many metadata backups a store keeps; older ones are purged (shared files stay as needed). */
+  public static final int METADATA_BACKUPS_KEPT = 3;
 
   /** The settings the store was created with. */
   public StoreConfig config() {
@@ -268,6 +309,14 @@ public final class ChunkStore implements Closeable {
       blocks.close();
     } catch (IOException e) {
       first = e;
+    }
+    if (first == null) {
+      try {
+        backupMetadata();
+      } catch (IOException | RuntimeException e) {
+        // the store itself is whole; only the safety net is older than it could be
+        org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("{}", e.getMessage());
+      }
     }
     closeAll(first, backend, index, dir);
     if (first != null) {

@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FileTree {
   /** The root directory's inode number. */
   public static final long ROOT = 1;
-  private static final String NEXT_INO = "next_ino";
+  static final String NEXT_INO = "next_ino";
   private static final int MAX_NAME_BYTES = 255;
   /** Commit a long file's extents in pieces so that memory does not grow with its length. */
   private static final long MAX_BATCH_BYTES = 8L << 20;
@@ -884,11 +884,11 @@ public final class FileTree {
     return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
-  private static byte[] encodeLong(long v) {
+  static byte[] encodeLong(long v) {
     return java.nio.ByteBuffer.allocate(8).putLong(v).array();
   }
 
-  private static long decodeLong(byte[] b) {
+  static long decodeLong(byte[] b) {
     return java.nio.ByteBuffer.wrap(b).getLong();
   }
 

@@ -83,6 +83,23 @@ public final class Batch implements AutoCloseable {
     return delete(index.refs, id.toBytes());
   }
 
+  /**
+   * Forgets where a block is stored but keeps its refcount: the block is <em>quarantined</em>. The
+   * write pipeline then treats it as absent, so the next write of the same content stores a good
+   * copy, which heals every file that names it; until then reading it fails.
+   */
+  public Batch quarantineBlock(BlockId id) {
+    return delete(index.blocks, id.toBytes());
+  }
+
+  /** Sets a block's refcount to an exact value (repair), replacing whatever was merged so far. */
+  public Batch setRef(BlockId id, long count) {
+    if (count > 0) {
+      referenced.add(id);
+    }
+    return put(index.refs, id.toBytes(), Codec64.littleEndian(count));
+  }
+
   /** Adds {@code delta} (which may be negative) to a block's refcount. */
   public Batch addRef(BlockId id, long delta) {
     if (delta > 0) {
@@ -185,6 +202,11 @@ public final class Batch implements AutoCloseable {
       return this;
     }
     return merge(index.meta, counter.key(), Codec64.littleEndian(delta));
+  }
+
+  /** Sets a running total to an exact value (repair). */
+  public Batch setCounter(Counter counter, long value) {
+    return put(index.meta, counter.key(), Codec64.littleEndian(value));
   }
 
   /** Removes a metadata value. */

@@ -149,6 +149,11 @@ public final class Index implements AutoCloseable {
     return o;
   }
 
+  /** True if {@code dir} holds an index (RocksDB's CURRENT file), so that opening it reads one. */
+  public static boolean exists(Path dir) {
+    return Files.isRegularFile(dir.resolve("CURRENT"));
+  }
+
   /** Opens the index in {@code dir}, creating it if it does not exist. */
   public static Index open(Path dir) throws IOException {
     return new Index(dir, 64L << 20);
@@ -176,6 +181,15 @@ public final class Index implements AutoCloseable {
   /** Calls {@code action} for every block that has a refcount entry. */
   public void forEachRef(BiConsumer<BlockId, Long> action) {
     scan(refs, new byte[0], (k, v) -> action.accept(BlockId.wrap(k), Codec64.fromLittleEndian(v)));
+  }
+
+  /** True if no block is indexed. */
+  public boolean hasNoBlocks() {
+    try (PrefixIterator p = new PrefixIterator(blocks, new byte[0])) {
+      p.it.seekToFirst();
+      check(p.it);
+      return !p.it.isValid();
+    }
   }
 
   /** A sealed pack, if it is indexed. */
@@ -267,6 +281,12 @@ public final class Index implements AutoCloseable {
     scan(extents, new byte[0], (k, v) -> action.accept(Codec64.getLong(k, 0), Extent.decode(Codec64.getLong(k, 8), v)));
   }
 
+  /** Calls {@code action} for every directory entry of every directory: (parent, entry). */
+  public void forEachDirEntry(BiConsumer<Long, DirEntry> action) {
+    scan(dirents, new byte[0], (k, v) -> action.accept(Codec64.getLong(k, 0),
+        DirEntry.decode(new String(k, 8, k.length - 8, StandardCharsets.UTF_8), v)));
+  }
+
   /** An extended attribute's value, if set. */
   public Optional<byte[]> xattr(long ino, String name) {
     return Optional.ofNullable(get(xattrs, direntKey(ino, name)));
@@ -332,6 +352,77 @@ public final class Index implements AutoCloseable {
       db.flushWal(true);
     } catch (RocksDBException e) {
       throw new IndexException("cannot sync the index", e);
+    }
+  }
+
+  /**
+   * Forgets every block location and every pack record, for a rebuild from the packs' trailers.
+   * Refcounts and the file tree stay.
+   */
+  public void clearBlocksAndPacks() {
+    try {
+      for (ColumnFamilyHandle cf : List.of(blocks, packs)) {
+        byte[] first = new byte[0];
+        byte[] last = new byte[65];
+        Arrays.fill(last, (byte) 0xff);
+        db.deleteRange(cf, first, last);
+      }
+      try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+        db.flush(fo, List.of(blocks, packs));
+      }
+    } catch (RocksDBException e) {
+      throw new IndexException("cannot clear the block and pack tables", e);
+    }
+  }
+
+  // ---- backups
+
+  /**
+   * Backs the whole index up into {@code backupDir} with RocksDB's BackupEngine: incremental (SST
+   * files already backed up are shared, not copied again) and checksummed. Keeps the newest
+   * {@code keep} backups.
+   */
+  public void backupTo(Path backupDir, int keep) throws IOException {
+    Files.createDirectories(backupDir);
+    try (org.rocksdb.BackupEngineOptions bo = new org.rocksdb.BackupEngineOptions(backupDir.toString());
+        org.rocksdb.BackupEngine be = org.rocksdb.BackupEngine.open(org.rocksdb.Env.getDefault(), bo)) {
+      be.createNewBackup(db, true);
+      be.purgeOldBackups(Math.max(1, keep));
+    } catch (RocksDBException e) {
+      throw new IOException("cannot back the index up into " + backupDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** When the newest backup in {@code backupDir} was taken, in epoch seconds, if there is one. */
+  public static java.util.OptionalLong latestBackup(Path backupDir) throws IOException {
+    if (!Files.isDirectory(backupDir.resolve("meta"))) {
+      return java.util.OptionalLong.empty();
+    }
+    try (org.rocksdb.BackupEngineOptions bo = new org.rocksdb.BackupEngineOptions(backupDir.toString());
+        org.rocksdb.BackupEngine be = org.rocksdb.BackupEngine.open(org.rocksdb.Env.getDefault(), bo)) {
+      return be.getBackupInfo().stream().mapToLong(org.rocksdb.BackupInfo::timestamp).max();
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the index backups in " + backupDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Restores the newest backup in {@code backupDir} into {@code indexDir}, which must not hold an
+   * index. RocksDB checks every file against the checksum it recorded at backup time as it copies.
+   */
+  public static void restoreLatest(Path backupDir, Path indexDir) throws IOException {
+    if (exists(indexDir)) {
+      throw new IOException(indexDir + " holds an index already; move it aside before restoring");
+    }
+    Files.createDirectories(indexDir);
+    try (org.rocksdb.BackupEngineOptions bo = new org.rocksdb.BackupEngineOptions(backupDir.toString());
+        org.rocksdb.BackupEngine be = org.rocksdb.BackupEngine.open(org.rocksdb.Env.getDefault(), bo);
+        org.rocksdb.RestoreOptions ro = new org.rocksdb.RestoreOptions(false)) {
+      int newest = be.getBackupInfo().stream().mapToInt(org.rocksdb.BackupInfo::backupId).max()
+          .orElseThrow(() -> new IOException("there is no index backup in " + backupDir));
+      be.restoreDbFromBackup(newest, indexDir.toString(), indexDir.toString(), ro);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot restore the index backup from " + backupDir + ": " + e.getMessage(), e);
     }
   }
 

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  * STORE/index/            RocksDB
  * STORE/packs/ab/&lt;id&gt;     super-chunks (local backend)
  * STORE/staging/          the pack being written
+ * STORE/meta/             backups of the index (RocksDB BackupEngine), for chunkstore-fsck --rebuild-index
  * STORE/lock              held by the process that has the store open
  * </pre>
  */
@@ -201,6 +202,11 @@ public final class StoreDirectory implements AutoCloseable {
   /** Where the local backend keeps packs. */
   public Path packsDir() {
     return root.resolve("packs");
+  }
+
+  /** Where the index's backups are kept (RocksDB BackupEngine), beside the packs. */
+  public Path metaDir() {
+    return root.resolve("meta");
   }
 
   /** Where packs are written before they are sealed. */

@@ -1,0 +1,122 @@
+package io.chunkstore.fsck;
+
+import io.chunkstore.backend.Backend;
+import io.chunkstore.backend.LocalDiskBackend;
+import io.chunkstore.chunking.Chunker;
+import io.chunkstore.chunking.Chunkers;
+import io.chunkstore.compress.Codec;
+import io.chunkstore.compress.Codecs;
+import io.chunkstore.hashing.Hasher;
+import io.chunkstore.hashing.Hashers;
+import io.chunkstore.id.PackId;
+import io.chunkstore.index.Index;
+import io.chunkstore.store.StoreDirectory;
+import io.chunkstore.store.StoreException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A store opened for maintenance: its directory (and so its lock), its index and its backend,
+ * without the block layer. Opening has no side effects: no crash recovery, no orphan reclaim, so
+ * that a check reports what it found before anything changes it.
+ */
+public final class MaintenanceStore implements Closeable {
+  private final StoreDirectory dir;
+  private final Index index;
+  private final Backend backend;
+  private final Hasher hasher;
+
+  private MaintenanceStore(StoreDirectory dir, Index index, Backend backend) {
+    this.dir = dir;
+    this.index = index;
+    this.backend = backend;
+    this.hasher = Hashers.byName(dir.config().hash());
+  }
+
+  /**
+   * Opens the store at {@code root} and its existing index.
+   *
+   * @throws StoreException if it is not a store, is in use, or its index is missing
+   */
+  public static MaintenanceStore open(Path root) throws IOException {
+    StoreDirectory dir = StoreDirectory.open(root);
+    try {
+      if (!Index.exists(dir.indexDir())) {
+        throw new StoreException("the store at " + root + " has no index; rebuild it with: chunkstore-fsck "
+            + root + " --rebuild-index");
+      }
+      return new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+    } catch (IOException | RuntimeException e) {
+      dir.close();
+      throw e;
+    }
+  }
+
+  /** Opens the store's directory and backend, and an index in it that may be new and empty. */
+  static MaintenanceStore openCreatingIndex(StoreDirectory dir) throws IOException {
+    return new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+  }
+
+  static Backend backendOf(StoreDirectory dir) throws IOException {
+    return new LocalDiskBackend(dir.packsDir());
+  }
+
+  /** The store's directory and settings. */
+  public StoreDirectory directory() {
+    return dir;
+  }
+
+  /** The store's root. */
+  public Path root() {
+    return dir.root();
+  }
+
+  /** The index. */
+  public Index index() {
+    return index;
+  }
+
+  /** Where the packs are. */
+  public Backend backend() {
+    return backend;
+  }
+
+  /** The store's hash. */
+  public Hasher hasher() {
+    return hasher;
+  }
+
+  /** The store's chunker. */
+  public Chunker chunker() {
+    return Chunkers.parse(dir.config().chunker());
+  }
+
+  /** The store's codec, for packs that maintenance writes. */
+  public Codec codec() {
+    return Codecs.parse(dir.config().compression());
+  }
+
+  /** The pack id a backend key names, if it names one. */
+  static Optional<PackId> packKey(String key) {
+    try {
+      return Optional.of(PackId.fromHex(key));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      index.close();
+    } finally {
+      try {
+        backend.close();
+      } finally {
+        dir.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.chunkstore.gc;
+
+import io.chunkstore.fsck.MaintenanceStore;
+import io.chunkstore.id.BlockId;
+import io.chunkstore.index.BlockRecord;
+import io.chunkstore.index.Index;
+import io.chunkstore.index.PackRecord;
+import io.chunkstore.pack.PackEntry;
+import io.chunkstore.pack.PackManifest;
+import io.chunkstore.pack.SuperChunkReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Plans a gc from the index and the packs' trailers, pack by pack, so it holds one trailer at a
+ * time. A block is live when its entry points at this copy and a file names it; a frame is live
+ * when it holds a live block (a shared frame's bytes are freed only with all of its blocks).
+ */
+public final class GcPlanner {
+  /**
+   * The default live share under which a pack is rewritten: at one half, gc writes at most one
+   * byte of live data for every byte it frees, and no pack stays more than half garbage.
+   */
+  public static final double DEFAULT_REWRITE_BELOW = 0.5;
+
+  private GcPlanner() {}
+
+  /** Plans a gc of {@code store}; rewrites packs whose live share is below {@code rewriteBelow}. */
+  public static GcPlan plan(MaintenanceStore store, double rewriteBelow) throws IOException {
+    Index index = store.index();
+    List<PackRecord> records = new ArrayList<>();
+    index.forEachPack(records::add);
+    List<GcPlan.PackPlan> plans = new ArrayList<>();
+    List<PackRecord> retired = new ArrayList<>();
+    Set<String> recorded = new HashSet<>();
+    for (PackRecord p : records) {
+      recorded.add(p.id().hex());
+      if (p.state() != PackRecord.State.STORED) {
+        retired.add(p);
+        continue;
+      }
+      PackManifest m;
+      try {
+        m = SuperChunkReader.readManifest(store.backend(), p.id());
+      } catch (IOException damaged) {
+        continue; // left alone: fsck reports it, and gc never deletes what it cannot read
+      }
+      plans.add(planPack(index, p, m, rewriteBelow));
+    }
+    List<String> orphans = new ArrayList<>();
+    for (String key : store.backend().list("")) {
+      if (!recorded.contains(key) && isPackKey(key)) {
+        orphans.add(key);
+      }
+    }
+    return new GcPlan(plans, retired, orphans, rewriteBelow);
+  }
+
+  static GcPlan.PackPlan planPack(Index index, PackRecord p, PackManifest m, double rewriteBelow) {
+    Map<Long, Integer> frameLength = new HashMap<>();
+    Set<Long> liveFrames = new HashSet<>();
+    List<BlockId> dead = new ArrayList<>();
+    long deadRaw = 0;
+    int live = 0;
+    for (PackEntry e : m.entries()) {
+      frameLength.put(e.frameOffset(), e.frameLength());
+      BlockRecord rec = index.block(e.id()).orElse(null);
+      boolean here = rec != null && rec.pack().equals(p.id()) && rec.frameOffset() == e.frameOffset();
+      if (!here) {
+        continue; // a copy nothing points at
+      }
+      if (index.refCount(e.id()) > 0) {
+        live++;
+        liveFrames.add(e.frameOffset());
+      } else {
+        dead.add(e.id());
+        deadRaw += e.length();
+      }
+    }
+    long liveBytes = liveFrames.stream().mapToLong(frameLength::get).sum();
+    GcPlan.Action action;
+    if (live == 0) {
+      action = GcPlan.Action.DELETE;
+    } else if (liveBytes < rewriteBelow * p.size()) {
+      action = GcPlan.Action.REWRITE;
+    } else {
+      action = GcPlan.Action.KEEP;
+    }
+    return new GcPlan.PackPlan(p, liveBytes, live, dead, deadRaw, action);
+  }
+
+  private static boolean isPackKey(String key) {
+    try {
+      io.chunkstore.id.PackId.fromHex(key);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}

@@ -31,6 +31,11 @@ final class StoreFixture {
     this.random = new Random(seed);
   }
 
+  /** An existing store, with no expected files yet. */
+  static StoreFixture wrap(Path root) {
+    return new StoreFixture(root, 0);
+  }
+
   /** A store of {@code count} files under a few directories, in small packs so there are many. */
   static StoreFixture create(Path root, long seed, int count) throws IOException {
     StoreFixture f = new StoreFixture(root, seed);

@@ -1,0 +1,14 @@
+package io.chunkstore.gc;
+
+import io.chunkstore.fsck.Cancellation;
+import io.chunkstore.fsck.ProgressListener;
+import java.nio.file.Path;
+
+/** A gc in a process of its own, for the tests that kill it: {@code GcChild STORE}. */
+public final class GcChild {
+  private GcChild() {}
+
+  public static void main(String[] args) throws Exception {
+    GcExecutor.run(Path.of(args[0]), GcPlanner.DEFAULT_REWRITE_BELOW, ProgressListener.NONE, Cancellation.NEVER);
+  }
+}

@@ -125,7 +125,7 @@ public final class ChunkStore implements Closeable {
     long packs = backend.list("").stream().filter(ChunkStore::isPackKey).count();
     if (packs > 0) {
       throw new io.chunkstore.store.StoreException("the index of the store at " + dir.root()
-          + (hadIndex ? " is empty" : " is missing") + " although " + packs + " super-chunks are stored;"
+          + (hadIndex ? " is empty" : " is missing") + " although " + packs + (packs == 1 ? " super-chunk is" : " super-chunks are") + " stored;"
           + " rebuild it with: chunkstore-fsck " + dir.root() + " --rebuild-index");
     }
   }

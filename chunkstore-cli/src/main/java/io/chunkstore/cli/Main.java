@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "chunkstore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A deduplicating, compressing file store.",
     subcommands = {InitCommand.class, PutCommand.class, GetCommand.class, LsCommand.class,
-        StatsCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class})
+        StatsCommand.class, FsckCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));
@@ -24,7 +24,7 @@ public final class Main {
       if (System.getenv("CHUNKSTORE_DEBUG") != null) {
         ex.printStackTrace(cmd.getErr());
       }
-      return 1;
+      return cmd.getCommandSpec().exitCodeOnExecutionException();
     });
     return cl.execute(args);
   }

@@ -54,6 +54,7 @@ public final class ReadDataCheck {
   private final Report report = new Report();
   private final Map<BlockId, String> bad = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong hashed = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong hashedBytes = new java.util.concurrent.atomic.AtomicLong();
 
   private ReadDataCheck(MaintenanceStore store, Subset subset, ProgressListener progress, Cancellation cancel) {
     this.store = store;
@@ -116,6 +117,7 @@ public final class ReadDataCheck {
     long nanos = System.nanoTime() - started;
     report.figure("readDataMillis", nanos / 1_000_000);
     report.figure("blocksHashed", hashed.get());
+    report.figure("bytesHashed", hashedBytes.get());
     reportBad();
     return report;
   }
@@ -250,6 +252,7 @@ public final class ReadDataCheck {
       return false;
     }
     hashed.incrementAndGet();
+    hashedBytes.addAndGet(e.length());
     return hasher.hash(raw, e.offsetInFrame(), e.length()).equals(e.id());
   }
 

@@ -148,6 +148,36 @@ public final class ChunkStore implements Closeable {
     index.backupTo(dir.metaDir(), METADATA_BACKUPS_KEPT);
   }
 
+  /**
+   * Backs the index up every {@code interval} from now on, on a background thread, until the store
+   * closes: what a mount does, so that a store mounted for weeks has a recent backup although it
+   * never closes. A failed backup is logged and tried again at the next interval.
+   */
+  public synchronized void backupPeriodically(java.time.Duration interval) {
+    if (interval.isZero() || interval.isNegative()) {
+      throw new IllegalArgumentException("a backup interval must be positive, not " + interval);
+    }
+    if (backups != null) {
+      backups.shutdownNow();
+    }
+    backups = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "chunkstore-metadata-backup");
+      t.setDaemon(true);
+      return t;
+    });
+    long ms = interval.toMillis();
+    backups.scheduleWithFixedDelay(() -> {
+      try {
+        backupMetadata();
+      } catch (IOException | RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("metadata backup failed (tried again in {}): {}",
+            interval, e.getMessage());
+      }
+    }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private java.util.concurrent.ScheduledExecutorService backups;
+
   /** How many metadata backups a store keeps; older ones are purged (shared files stay as needed). */
   public static final int METADATA_BACKUPS_KEPT = 3;
 
@@ -303,6 +333,17 @@ public final class ChunkStore implements Closeable {
   /** Seals the open pack, makes everything durable and releases the store. */
   @Override
   public void close() throws IOException {
+    synchronized (this) {
+      if (backups != null) {
+        backups.shutdownNow();
+        try {
+          backups.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES); // a running one finishes
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        backups = null;
+      }
+    }
     IOException first = null;
     try {
       tree.commitPending();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.index.Index;
 import io.chunkstore.store.StoreException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -137,6 +138,52 @@ class DamageTest {
     f.assertAllFilesIntact();
     StoreFixture.assertClean(f.check());
     StoreFixture.assertClean(f.readData());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aStoreThatNeverClosedIsRebuiltFromItsPeriodicBackup() throws Exception {
+    StoreFixture f = StoreFixture.create(tmp.resolve("s"), 61, 3);
+    Path snapshot = tmp.resolve("meta-while-open");
+    byte[] late = StoreFixture.bytes(f.random, 150_000);
+    try (ChunkStore s = ChunkStore.open(f.root)) {
+      s.write("/late", new ByteArrayInputStream(late));
+      s.sync();
+      long before = Index.latestBackup(f.root.resolve("meta")).orElse(0);
+      s.backupPeriodically(java.time.Duration.ofMillis(300));
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (Index.latestBackup(f.root.resolve("meta")).orElse(0) <= before) {
+        assertTrue(System.currentTimeMillis() < deadline, "a periodic backup was taken");
+        Thread.sleep(200);
+      }
+      copyTree(f.root.resolve("meta"), snapshot); // the backups as a crash would leave them
+    }
+    deleteTree(f.root.resolve("meta"));
+    copyTree(snapshot, f.root.resolve("meta"));
+    deleteTree(f.root.resolve("index"));
+    StoreFixture.assertClean(IndexRebuild.run(f.root, ProgressListener.NONE, Cancellation.NEVER));
+    f.files.put("/late", late);
+    f.assertAllFilesIntact();
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @ParameterizedTest

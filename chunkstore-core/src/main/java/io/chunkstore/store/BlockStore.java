@@ -166,9 +166,90 @@ public final class BlockStore implements Closeable {
     return PreparedBlock.prepare(id, raw, 0, len, codec, config.frameSize());
   }
 
-  /** True if the block is stored already, committed or not. Cheap enough for every chunk. */
+  /** True if the block is stored already, committed or not, and not condemned by gc. Cheap enough for every chunk. */
   public boolean contains(BlockId id) {
-    return uncommitted.containsKey(id) || index.block(id).isPresent();
+    return uncommitted.containsKey(id) || (!condemned.contains(id) && index.block(id).isPresent());
+  }
+
+  // ---- cooperation with an online gc
+  //
+  // A writer that finds a block stored already (a dedup hit) names it in a batch it commits later.
+  // gc must not drop the block in between. So: gc first condemns the blocks it means to drop (from
+  // then on a hit on one stores a fresh copy instead), then waits until every hit confirmed before
+  // the condemnation has been committed, then drops, under this store's lock, those that are still
+  // unreferenced and still where gc found them. A thread's confirmed hits become references in its
+  // next commit: the fold or write that found them.
+
+  /** Blocks gc is about to drop: not deduplicated against. */
+  private final Set<BlockId> condemned = ConcurrentHashMap.newKeySet();
+  /** Threads with confirmed hits not yet committed, and the gc generation of their first one. */
+  private final Map<Thread, Long> hitsInFlight = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong gcGeneration = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Confirms a dedup hit on {@code id} for the calling thread's next commit. False if gc condemned
+   * the block meanwhile: the caller must store its own copy.
+   */
+  public synchronized boolean confirmDuplicate(BlockId id) {
+    if (uncommitted.containsKey(id)) {
+      return true;
+    }
+    if (condemned.contains(id) || index.block(id).isEmpty()) {
+      return false;
+    }
+    hitsInFlight.putIfAbsent(Thread.currentThread(), gcGeneration.get());
+    return true;
+  }
+
+  /**
+   * Condemns {@code ids} and waits until every hit confirmed before now is committed, or until
+   * {@code maxWaitMillis} passed.
+   *
+   * @return false if the wait timed out (some writer's hit is still in flight)
+   */
+  public boolean condemn(java.util.Collection<BlockId> ids, long maxWaitMillis) throws IOException {
+    long g;
+    synchronized (this) {
+      condemned.addAll(ids);
+      g = gcGeneration.incrementAndGet();
+    }
+    long deadline = System.currentTimeMillis() + maxWaitMillis;
+    while (hitsInFlight.values().stream().anyMatch(v -> v < g)) {
+      if (System.currentTimeMillis() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for writers");
+      }
+    }
+    return true;
+  }
+
+  /** Lifts the condemnation of {@code ids} (dropped, or spared). */
+  public void release(java.util.Collection<BlockId> ids) {
+    condemned.removeAll(ids);
+  }
+
+  /**
+   * Runs {@code change} with no commit in between: what gc's last check and its batch need, so
+   * that no refcount or block entry changes between the two.
+   */
+  public synchronized <T> T exclusively(java.util.concurrent.Callable<T> change) throws IOException {
+    try {
+      return change.call();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  /** True if the block was added to the open pack and its entry is not committed yet. */
+  public boolean isUncommitted(BlockId id) {
+    return uncommitted.containsKey(id);
   }
 
   /**
@@ -239,7 +320,11 @@ public final class BlockStore implements Closeable {
       }
     }
     deliver(batch);
-    index.write(batch, sync);
+    try {
+      index.write(batch, sync);
+    } finally {
+      hitsInFlight.remove(Thread.currentThread());
+    }
     delivered();
   }
 
@@ -397,7 +482,18 @@ public final class BlockStore implements Closeable {
       throw new IOException("read of " + len + " bytes at " + blockOffset + " is outside block "
           + id.shortHex() + " of " + rec.length() + " bytes");
     }
-    DecodedFrame frame = frame(rec);
+    DecodedFrame frame;
+    try {
+      frame = frame(rec);
+    } catch (NoSuchFileException gone) {
+      // an online gc moved the block and deleted its old pack after this read looked it up
+      BlockRecord now = index.block(id).orElseThrow(() -> gone);
+      if (now.equals(rec)) {
+        throw gone;
+      }
+      rec = now;
+      frame = frame(rec);
+    }
     if (!frame.verified.contains(rec.offsetInFrame())) {
       BlockId actual = hasher.hash(frame.raw, rec.offsetInFrame(), rec.length());
       if (!actual.equals(id)) {

@@ -31,7 +31,8 @@ public final class ChunkPipeline {
    * What a worker made of one chunk: its id, and the prepared block unless the store had it. A
    * chunk of zeros has no id: it becomes a hole, which costs nothing and reads as zeros.
    */
-  private record Chunk(BlockId id, int length, PreparedBlock block) {}
+  /** A cut chunk: a hole (no id), a new block (prepared), or a block stored already (its raw bytes kept). */
+  private record Chunk(BlockId id, int length, PreparedBlock block, byte[] raw) {}
 
   private static final int READ_BUFFER = 4 << 20;
   private static final BlockId ZERO_ID = BlockId.wrap(new byte[BlockId.LENGTH]);
@@ -113,7 +114,7 @@ public final class ChunkPipeline {
 
   private Chunk process(byte[] data) {
     if (isAllZero(data)) {
-      return new Chunk(null, data.length, null);
+      return new Chunk(null, data.length, null, null);
     }
     BlockId id = store.hasher().hash(data, 0, data.length);
     if (id.equals(ZERO_ID)) {
@@ -121,14 +122,17 @@ public final class ChunkPipeline {
       throw new IllegalStateException("the " + store.hasher().name() + " hash returned an all-zero id");
     }
     if (store.contains(id)) {
-      return new Chunk(id, data.length, null);
+      return new Chunk(id, data.length, null, data);
     }
-    return new Chunk(id, data.length, store.prepare(id, data, data.length));
+    return new Chunk(id, data.length, store.prepare(id, data, data.length), null);
   }
 
   private int emit(Chunk c, long offset, ExtentSink sink) throws IOException {
     if (c.block() != null) {
       store.add(c.block());
+    } else if (c.id() != null && !store.confirmDuplicate(c.id())) {
+      // gc condemned the stored copy since process() found it: store this one instead
+      store.add(store.prepare(c.id(), c.raw(), c.length()));
     }
     if (c.id() != null) {
       sink.accept(new Extent(offset, c.id(), 0, c.length()));

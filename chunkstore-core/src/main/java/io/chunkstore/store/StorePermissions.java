@@ -145,11 +145,23 @@ public final class StorePermissions {
    * allows, in walk order, at most {@code limit} of them. Paths it cannot read are left out.
    */
   public List<Exposure> check(Path root, int limit) throws IOException {
+    return check(root, limit, true);
+  }
+
+  /**
+   * As {@link #check(Path, int)}; without {@code packFiles}, the files in the fan-out directories
+   * of {@code packs/} are left out. A store holds tens of thousands of them, and while those
+   * directories are closed the files in them are out of reach whatever their modes.
+   */
+  private List<Exposure> check(Path root, int limit, boolean packFiles) throws IOException {
     List<Exposure> found = new ArrayList<>();
+    Path packs = root.resolve("packs");
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        return visit(dir, attrs);
+        FileVisitResult r = visit(dir, attrs);
+        return r == FileVisitResult.CONTINUE && !packFiles && packs.equals(dir.getParent())
+            ? FileVisitResult.SKIP_SUBTREE : r;
       }
 
       @Override
@@ -175,12 +187,13 @@ public final class StorePermissions {
 
   /**
    * One sentence saying that the store at {@code root} is open to users it should not be, and
-   * the {@code chmod} that closes it; empty if it is not (or cannot be walked).
+   * the {@code chmod} that closes it; empty if it is not (or cannot be walked). Quick: it checks
+   * every directory and every file but the packs in their closed directories.
    */
   public Optional<String> warning(Path root) {
     List<Exposure> open;
     try {
-      open = check(root, 1);
+      open = check(root, 1, false);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

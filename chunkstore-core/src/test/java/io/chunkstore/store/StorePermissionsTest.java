@@ -89,6 +89,26 @@ class StorePermissionsTest {
   }
 
   @Test
+  void aPackOthersCouldReadInAClosedDirectoryIsLeftToCheckAndFixNotToTheWarning() throws IOException {
+    Path dir = tmp.resolve("store");
+    try (ChunkStore s = ChunkStore.create(dir, StoreConfig.defaults())) {
+      writeSome(s, 3);
+    }
+    Path pack;
+    try (Stream<Path> all = Files.walk(dir.resolve("packs"))) {
+      pack = all.filter(Files::isRegularFile).findFirst().orElseThrow();
+    }
+    Files.setPosixFilePermissions(pack, PosixFilePermissions.fromString("rw-r--r--"));
+    StorePermissions p = StorePermissions.of(dir);
+    assertTrue(p.warning(dir).isEmpty(), "out of reach behind its 0700 directory: no warning at every open");
+    assertEquals(List.of(pack), p.check(dir, 10).stream().map(StorePermissions.Exposure::path).toList());
+    assertEquals(1, p.fix(dir));
+    assertEquals(List.of(), notPrivate(dir));
+    Files.setPosixFilePermissions(pack.getParent(), PosixFilePermissions.fromString("rwxr-x--x"));
+    assertTrue(p.warning(dir).orElseThrow().contains(pack.getParent() + " is drwxr-x--x"), "its directory, open, is");
+  }
+
+  @Test
   void aPathWithBlanksIsQuotedInTheChmod() throws IOException {
     Path dir = tmp.resolve("my store's");
     ChunkStore.create(dir, StoreConfig.defaults()).close();

@@ -1,5 +1,7 @@
 package io.chunkstore.cli;
 
+import static io.chunkstore.store.StoreModes.mode;
+import static io.chunkstore.store.StoreModes.notPrivate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -296,26 +298,5 @@ class StoreStaysPrivateTest {
     try (Stream<Path> all = Files.walk(dir)) {
       return all.filter(which).findFirst().orElseThrow(() -> new AssertionError("nothing like it in " + dir));
     }
-  }
-
-  /**
-   * Every path under {@code store} that is not 0700 (a directory) or 0600 (anything else), with
-   * its mode: so also every path that "other" could read, write or execute.
-   */
-  private static List<String> notPrivate(Path store) throws IOException {
-    List<String> bad = new ArrayList<>();
-    try (Stream<Path> all = Files.walk(store)) {
-      for (Path f : all.toList()) {
-        String want = Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------";
-        if (!mode(f).equals(want)) {
-          bad.add(f + " " + mode(f));
-        }
-      }
-    }
-    return bad;
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
   }
 }

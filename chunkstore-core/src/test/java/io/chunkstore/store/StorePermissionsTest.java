@@ -1,7 +1,8 @@
 package io.chunkstore.store;
 
+import static io.chunkstore.store.StoreModes.mode;
+import static io.chunkstore.store.StoreModes.notPrivate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,8 @@ import io.chunkstore.ChunkStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -167,23 +166,5 @@ class StorePermissionsTest {
     try (Stream<Path> all = Files.walk(dir.resolve("packs"))) {
       return all.filter(Files::isRegularFile).count();
     }
-  }
-
-  /** Every path under {@code dir} that is not 0700 (a directory) or 0600 (anything else). */
-  static List<String> notPrivate(Path dir) throws IOException {
-    List<String> bad = new ArrayList<>();
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path f : all.toList()) {
-        String want = Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------";
-        if (!mode(f).equals(want)) {
-          bad.add(f + " " + mode(f));
-        }
-      }
-    }
-    return bad;
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
   }
 }

@@ -10,6 +10,7 @@ import io.chunkstore.index.Index;
 import io.chunkstore.store.BlockStore;
 import io.chunkstore.store.StoreConfig;
 import io.chunkstore.store.StoreDirectory;
+import io.chunkstore.store.StorePermissions;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A deduplicating, compressing file store in a directory: the library API.
@@ -69,13 +71,25 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
-   * Creates a store in {@code directory}, which must not exist or be empty, and opens it.
+   * Creates a store in {@code directory}, which must not exist or be empty, and opens it. Only
+   * its owner can read it.
    *
    * @throws io.chunkstore.store.StoreException if there is a store or other files there already,
    *     or a setting is invalid
    */
   public static ChunkStore create(Path directory, StoreConfig config) throws IOException {
-    return open(StoreDirectory.create(directory, config), Options.defaults());
+    return create(directory, config, StorePermissions.ownerOnly());
+  }
+
+  /**
+   * Creates a store with the given permissions (private, or shared with a group), and opens it.
+   *
+   * @throws io.chunkstore.store.StoreException as {@link #create(Path, StoreConfig)}, or if the
+   *     store cannot be given to the group
+   */
+  public static ChunkStore create(Path directory, StoreConfig config, StorePermissions permissions)
+      throws IOException {
+    return open(StoreDirectory.create(directory, config, permissions), Options.defaults());
   }
 
   /** Opens the store in {@code directory} with default options. */
@@ -84,7 +98,8 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
-   * Opens the store in {@code directory}.
+   * Opens the store in {@code directory}. If its files have become readable by users it is not
+   * for, {@link #permissionWarning()} says so.
    *
    * @throws io.chunkstore.store.StoreException if it is not a store, has another format version,
    *     or another process has it open
@@ -104,6 +119,7 @@ public final class ChunkStore implements Closeable {
         refuseLostIndex(dir, false, backend); // before opening: that would create an empty one
       }
       index = Index.open(dir.indexDir());
+      dir.restrictIndexFiles(); // the files RocksDB has just made
       if (index.hasNoBlocks()) {
         refuseLostIndex(dir, true, backend);
       }
@@ -146,6 +162,7 @@ public final class ChunkStore implements Closeable {
    */
   public void backupMetadata() throws IOException {
     index.backupTo(dir.metaDir(), METADATA_BACKUPS_KEPT);
+    dir.permissions().fix(dir.metaDir()); // BackupEngine's files are made with the process umask
   }
 
   /**
@@ -189,6 +206,14 @@ public final class ChunkStore implements Closeable {
   /** The store's directory. */
   public Path directory() {
     return dir.root();
+  }
+
+  /**
+   * One sentence if, when it was opened, the store was open to users it is not for: which path
+   * and the {@code chmod} that closes it.
+   */
+  public Optional<String> permissionWarning() {
+    return dir.permissionWarning();
   }
 
   /** Writes a regular file from {@code in}, creating it or replacing the one at {@code path}. */

@@ -36,7 +36,7 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ChunkStore cs = ChunkStore.open(store)) {
+    try (ChunkStore cs = Stores.open(store)) {
       FileInfo src = cs.stat(path);
       if (dest.toString().equals("-")) {
         if (!src.isFile()) {

@@ -2,6 +2,7 @@ package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.store.StoreConfig;
+import io.chunkstore.store.StorePermissions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
-    description = "Create a new, empty store in STORE (a new or empty directory).")
+    description = {"Create a new, empty store in STORE (a new or empty directory).",
+        "Only you can read it (directories 0700, files 0600) unless --shared-group is given."})
 final class InitCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "Directory of the new store.")
   Path store;
@@ -41,14 +43,22 @@ final class InitCommand implements Callable<Integer> {
       defaultValue = "local")
   String backend;
 
+  @Option(names = "--shared-group", paramLabel = "GROUP",
+      description = "Let the members of GROUP read and write the store too (directories 2770, files 0660); "
+          + "nobody else can, either way.")
+  String sharedGroup;
+
   @Override
   public Integer call() throws Exception {
     StoreConfig config = new StoreConfig(chunker, hash, compress, Sizes.parse(packSize),
         Math.toIntExact(Sizes.parse(frameSize)), backend);
-    try (ChunkStore s = ChunkStore.create(store, config)) {
+    StorePermissions permissions = sharedGroup == null ? StorePermissions.ownerOnly()
+        : StorePermissions.sharedWith(sharedGroup);
+    try (ChunkStore s = ChunkStore.create(store, config, permissions)) {
       StoreConfig c = s.config();
-      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s)%n", store,
-          c.chunker(), c.hash(), c.compression(), Sizes.human(c.packSize()));
+      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s; %s)%n", store,
+          c.chunker(), c.hash(), c.compression(), Sizes.human(c.packSize()),
+          sharedGroup == null ? "private" : "shared with group " + sharedGroup);
     }
     return 0;
   }

@@ -30,7 +30,7 @@ final class LsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ChunkStore cs = ChunkStore.open(store)) {
+    try (ChunkStore cs = Stores.open(store)) {
       FileInfo target = cs.stat(path);
       List<FileInfo> entries = target.isDirectory() ? cs.list(path) : List.of(target);
       for (FileInfo f : entries) {

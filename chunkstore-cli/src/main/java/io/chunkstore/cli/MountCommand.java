@@ -1,6 +1,7 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.fuse.Mounter;
+import io.chunkstore.store.StorePermissions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,7 +10,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,6 +66,9 @@ final class MountCommand implements Callable<Integer> {
         System.err.println("created store " + store);
       }
       Files.createDirectories(mountPoint);
+    }
+    if (!notifyReady) {
+      Stores.checkPermissions(store); // here, on the user's terminal; not in the daemon's log
     }
     if (!foreground && !debug) {
       return background();
@@ -142,7 +145,7 @@ final class MountCommand implements Callable<Integer> {
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     if (Files.isDirectory(store)) {
-      Files.writeString(log, "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      StorePermissions.of(store).createFileIfMissing(log);
       pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     } else {
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);

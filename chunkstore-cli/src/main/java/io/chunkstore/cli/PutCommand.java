@@ -65,7 +65,7 @@ final class PutCommand implements Callable<Integer> {
     long start = System.nanoTime();
     StoreStats after;
     long read;
-    try (ChunkStore cs = ChunkStore.open(store);
+    try (ChunkStore cs = Stores.open(store);
         Progress progress = new Progress("put", total)) {
       String base = to.endsWith("/") ? to : to + "/";
       cs.mkdirs(base);

@@ -21,7 +21,7 @@ final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StoreStats s;
-    try (ChunkStore cs = ChunkStore.open(store)) {
+    try (ChunkStore cs = Stores.open(store)) {
       s = cs.stats();
     }
     if (json) {

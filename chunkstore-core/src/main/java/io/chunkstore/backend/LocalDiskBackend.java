@@ -6,12 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -28,6 +30,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * deleted, so a failed put leaves the source in place. Temporary files have names that are not
  * valid keys; {@link #list} never shows them and opening the backend deletes those left by a
  * crash.
+ *
+ * <p>Objects keep the mode of their source file. A new fan-out directory gets the mode and group
+ * of {@code dir}, less any access for others, whatever the umask: a store's packs are as private
+ * as its directory.
  */
 public final class LocalDiskBackend implements Backend {
   /** Temporary files start with this; '~' cannot appear in a key, so they never look like one. */
@@ -57,7 +63,7 @@ public final class LocalDiskBackend implements Backend {
   public void put(String key, Path source) throws IOException {
     Path bucket = dir.resolve(bucketName(BackendKeys.check(key)));
     if (!Files.isDirectory(bucket)) {
-      Files.createDirectories(bucket);
+      createBucket(bucket);
       fsyncDirectory(dir);
     }
     Path tmp = bucket.resolve(TEMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
@@ -67,7 +73,7 @@ public final class LocalDiskBackend implements Backend {
       } catch (UnsupportedOperationException | IOException notLinkable) {
         // another file system (EXDEV) or one without hard links: copy the bytes instead
         Files.deleteIfExists(tmp);
-        Files.copy(source, tmp);
+        Files.copy(source, tmp, StandardCopyOption.COPY_ATTRIBUTES);
       }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
@@ -171,6 +177,17 @@ public final class LocalDiskBackend implements Backend {
   static String bucketName(String key) {
     String b = key.length() >= 2 ? key.substring(0, 2) : key + "_";
     return b.replace('.', '_');
+  }
+
+  /** Makes a fan-out directory like {@link #dir} (set-group-id and group included), closed to others. */
+  private void createBucket(Path bucket) throws IOException {
+    int mode = (int) Files.getAttribute(dir, "unix:mode") & 07770;
+    try {
+      Files.createDirectory(bucket, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (FileAlreadyExistsException raced) {
+      return; // another put made it
+    }
+    Files.setAttribute(bucket, "unix:mode", mode); // exactly: the umask cut the mode given at creation
   }
 
   private void removeLeftoverTempFiles() throws IOException {

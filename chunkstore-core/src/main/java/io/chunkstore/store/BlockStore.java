@@ -70,6 +70,8 @@ public final class BlockStore implements Closeable {
   private final Backend backend;
   private final StoreConfig config;
   private final Path stagingDir;
+  /** The modes of the store whose staging directory this is. */
+  private final StorePermissions permissions;
   private final Hasher hasher;
   private final Chunker chunker;
   private final Codec codec;
@@ -94,11 +96,13 @@ public final class BlockStore implements Closeable {
   private final java.util.ArrayDeque<java.util.concurrent.Future<?>> sealing = new java.util.ArrayDeque<>();
   private static final int MAX_SEALING = 2;
 
-  private BlockStore(Index index, Backend backend, StoreConfig config, Path stagingDir, long cacheBytes, int threads) {
+  private BlockStore(Index index, Backend backend, StoreConfig config, Path stagingDir,
+      StorePermissions permissions, long cacheBytes, int threads) {
     this.index = index;
     this.backend = backend;
     this.config = config;
     this.stagingDir = stagingDir;
+    this.permissions = permissions;
     this.hasher = Hashers.byName(config.hash());
     this.chunker = Chunkers.parse(config.chunker());
     this.codec = Codecs.parse(config.compression());
@@ -129,7 +133,8 @@ public final class BlockStore implements Closeable {
    */
   public static BlockStore open(Index index, Backend backend, StoreConfig config, Path stagingDir,
       long cacheBytes, int threads) throws IOException {
-    BlockStore bs = new BlockStore(index, backend, config, stagingDir, cacheBytes, threads);
+    BlockStore bs = new BlockStore(index, backend, config, stagingDir, StorePermissions.of(stagingDir), cacheBytes,
+        threads);
     boolean unclean = index.meta(OPEN_MARK).isPresent();
     bs.recoverStaging();
     if (unclean) {
@@ -391,6 +396,7 @@ public final class BlockStore implements Closeable {
     PackId id = PackId.random();
     writerFile = stagingDir.resolve(id.hex() + STAGING_SUFFIX);
     writer = new SuperChunkWriter(id, writerFile, codec, config.frameSize());
+    permissions.apply(writerFile); // created under the umask; the pack's mode is the store's
     staged.add(id);
     // The index may soon point into this file: its name must survive a crash of the machine too.
     try (FileChannel dir = FileChannel.open(stagingDir, StandardOpenOption.READ)) {

@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -30,6 +32,9 @@ import java.util.stream.Stream;
  * STORE/meta/             backups of the index (RocksDB BackupEngine), for chunkstore-fsck --rebuild-index
  * STORE/lock              held by the process that has the store open
  * </pre>
+ *
+ * <p>Everything in it is its owner's alone (or its owner's and one group's): see
+ * {@link StorePermissions}.
  */
 public final class StoreDirectory implements AutoCloseable {
   /** The on-disk format version this build writes and reads. */
@@ -42,21 +47,39 @@ public final class StoreDirectory implements AutoCloseable {
   private final String storeId;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final StorePermissions permissions;
+  private final Optional<String> permissionWarning;
 
-  private StoreDirectory(Path root, StoreConfig config, String storeId, FileChannel lockChannel, FileLock lock) {
+  private StoreDirectory(Path root, StoreConfig config, String storeId, FileChannel lockChannel, FileLock lock,
+      StorePermissions permissions, Optional<String> permissionWarning) {
     this.root = root;
     this.config = config;
     this.storeId = storeId;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.permissions = permissions;
+    this.permissionWarning = permissionWarning;
   }
 
   /**
-   * Makes a new store in {@code dir}, which must not exist or be empty, and returns it locked.
+   * Makes a new store in {@code dir}, which must not exist or be empty, private to its owner,
+   * and returns it locked.
    *
    * @throws StoreException if {@code dir} already holds a store or other files
    */
   public static StoreDirectory create(Path dir, StoreConfig config) throws IOException {
+    return create(dir, config, StorePermissions.ownerOnly());
+  }
+
+  /**
+   * Makes a new store in {@code dir}, which must not exist or be empty, with the given
+   * permissions, and returns it locked.
+   *
+   * @throws StoreException if {@code dir} already holds a store or other files, or cannot be
+   *     given to the permissions' group
+   */
+  public static StoreDirectory create(Path dir, StoreConfig config, StorePermissions permissions)
+      throws IOException {
     StoreConfig valid;
     try {
       valid = config.validated();
@@ -76,9 +99,16 @@ public final class StoreDirectory implements AutoCloseable {
         }
       }
     }
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      Path parent = dir.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    applyToRoot(permissions, dir);
     for (String sub : new String[] {"index", "packs", "staging"}) {
-      Files.createDirectories(dir.resolve(sub));
+      permissions.createDirectory(dir.resolve(sub));
     }
     String id = UUID.randomUUID().toString();
     ObjectNode json = JSON.createObjectNode();
@@ -92,7 +122,7 @@ public final class StoreDirectory implements AutoCloseable {
     json.put("packSize", valid.packSize());
     json.put("frameSize", valid.frameSize());
     json.put("backend", valid.backend());
-    writeDurably(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(json));
+    writeDurably(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(json), permissions);
     StoreDirectory sd = open(dir);
     return sd;
   }
@@ -135,8 +165,9 @@ public final class StoreDirectory implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new StoreException(configFile + " has a setting this chunkstore cannot use: " + e.getMessage(), e);
     }
-    FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    StorePermissions permissions = StorePermissions.of(dir);
+    permissions.createFileIfMissing(dir.resolve("lock"));
+    FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = ch.tryLock();
@@ -151,7 +182,21 @@ public final class StoreDirectory implements AutoCloseable {
     }
     ch.truncate(0);
     ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-    return new StoreDirectory(dir, config, json.path("storeId").asText(), ch, lock);
+    restrictIndexFiles(permissions, dir.resolve("index")); // a process killed under a looser umask left them so
+    return new StoreDirectory(dir, config, json.path("storeId").asText(), ch, lock, permissions,
+        permissions.warning(dir));
+  }
+
+  /** Gives a store's existing root directory its permissions, with one sentence if it cannot. */
+  private static void applyToRoot(StorePermissions permissions, Path dir) throws IOException {
+    try {
+      permissions.apply(dir);
+    } catch (java.nio.file.FileSystemException e) {
+      String why = e.getReason() == null ? e.getMessage() : e.getReason();
+      throw new StoreException("cannot give " + dir + (permissions.group().isPresent()
+          ? " to group " + permissions.group().get() + " (are you a member of it?)" : " its permissions")
+          + ": " + why, e);
+    }
   }
 
   private static String readHolder(FileChannel ch) {
@@ -166,10 +211,11 @@ public final class StoreDirectory implements AutoCloseable {
   }
 
   /** Writes {@code data} to {@code file} so that it is either wholly there or not at all after a crash. */
-  static void writeDurably(Path file, byte[] data) throws IOException {
+  static void writeDurably(Path file, byte[] data, StorePermissions permissions) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    Files.deleteIfExists(tmp);
+    permissions.createFileIfMissing(tmp);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(data));
       ch.force(true);
     }
@@ -214,9 +260,40 @@ public final class StoreDirectory implements AutoCloseable {
     return root.resolve("staging");
   }
 
-  /** Releases the lock. */
+  /** Who may open the store's files. */
+  public StorePermissions permissions() {
+    return permissions;
+  }
+
+  /**
+   * One sentence, if the store was open to users it should not be when it was opened: which path
+   * and the {@code chmod} that closes it. Checked once, at open.
+   */
+  public Optional<String> permissionWarning() {
+    return permissionWarning;
+  }
+
+  /**
+   * Gives the files RocksDB made in {@code index/} the store's modes: RocksDB creates them with
+   * the process umask, which a Java library cannot set. Files of another user of a shared store
+   * stay as they are (only their owner may change them).
+   */
+  public void restrictIndexFiles() {
+    restrictIndexFiles(permissions, indexDir());
+  }
+
+  private static void restrictIndexFiles(StorePermissions permissions, Path indexDir) {
+    try {
+      permissions.fix(indexDir);
+    } catch (IOException notAll) {
+      // what could not be changed is inside the 0700 (2770) index directory all the same
+    }
+  }
+
+  /** Gives the index files the store's modes (see {@link #restrictIndexFiles}) and releases the lock. */
   @Override
   public void close() throws IOException {
+    restrictIndexFiles();
     try {
       lock.release();
     } finally {

@@ -54,6 +54,8 @@ public record Finding(Kind kind, String subject, String detail, List<String> pat
     ORPHAN_EXTENT(Severity.ERROR),
     /** An extent that reaches past the end of its block. */
     EXTENT_OUT_OF_BLOCK(Severity.ERROR),
+    /** Files or directories of the store that users it is not for can reach. */
+    STORE_OPEN_TO_OTHERS(Severity.ERROR),
     /** A running total in the index differs from a recount. */
     COUNTER_MISMATCH(Severity.ERROR),
     /** Blocks no file names any more: space that gc frees. */

@@ -56,6 +56,7 @@ public final class IndexRebuild {
       Repair.Check check = () -> StructuralCheck.run(store, ProgressListener.NONE, cancel);
       Report repaired = Repair.run(store, check.run(), check);
       report.absorb(repaired);
+      store.directory().restrictIndexFiles();
     }
     return report;
   }

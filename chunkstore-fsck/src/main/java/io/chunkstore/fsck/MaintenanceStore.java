@@ -47,7 +47,9 @@ public final class MaintenanceStore implements Closeable {
         throw new StoreException("the store at " + root + " has no index; rebuild it with: chunkstore-fsck "
             + root + " --rebuild-index");
       }
-      return new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+      MaintenanceStore m = new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+      dir.restrictIndexFiles(); // the files RocksDB has just made, with the process umask
+      return m;
     } catch (IOException | RuntimeException e) {
       dir.close();
       throw e;
@@ -56,7 +58,9 @@ public final class MaintenanceStore implements Closeable {
 
   /** Opens the store's directory and backend, and an index in it that may be new and empty. */
   static MaintenanceStore openCreatingIndex(StoreDirectory dir) throws IOException {
-    return new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+    MaintenanceStore m = new MaintenanceStore(dir, Index.open(dir.indexDir()), backendOf(dir));
+    dir.restrictIndexFiles();
+    return m;
   }
 
   static Backend backendOf(StoreDirectory dir) throws IOException {
@@ -111,6 +115,7 @@ public final class MaintenanceStore implements Closeable {
   public void close() throws IOException {
     try {
       index.close();
+      dir.restrictIndexFiles();
     } finally {
       try {
         backend.close();

@@ -82,6 +82,7 @@ public final class ReadDataCheck {
     packs.sort(Comparator.comparing(p -> p.id().hex()));
     Path progressFile = store.root().resolve(PROGRESS_FILE);
     Set<PackId> done = resume(progressFile);
+    store.directory().permissions().createFileIfMissing(progressFile);
     long total = packs.stream().filter(p -> !done.contains(p.id())).mapToLong(PackRecord::size).sum();
     if (!done.isEmpty()) {
       report.figure("packsResumed", done.size());

@@ -83,6 +83,7 @@ public final class StructuralCheck {
     progress.start("checking packs", -1);
     checkPacks();
     checkStaging();
+    checkPermissions();
     progress.done();
     reportMissingBlocks();
     return report;
@@ -414,6 +415,18 @@ public final class StructuralCheck {
         report.add(Finding.of(Finding.Kind.STAGING_LEFTOVER, "staging/" + p.getFileName(),
             "left by a process that did not close the store; the next open recovers its blocks", null));
       }
+    }
+  }
+
+  private void checkPermissions() throws IOException {
+    store.directory().restrictIndexFiles(); // what RocksDB made during this run is ours to close
+    var perms = store.directory().permissions();
+    var open = perms.check(store.root(), 1000);
+    if (!open.isEmpty()) {
+      var first = open.get(0);
+      report.add(Finding.of(Finding.Kind.STORE_OPEN_TO_OTHERS, store.root().toString(), (open.size() >= 1000 ? "1000 or more" : open.size())
+          + " paths of the store let in users it is not for (" + first.path() + " is " + first.modeString()
+          + "); repair gives every path the store's mode", b -> perms.fix(store.root())));
     }
   }
 

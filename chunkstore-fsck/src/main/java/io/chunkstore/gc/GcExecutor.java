@@ -219,6 +219,7 @@ public final class GcExecutor {
       PackId newId = PackId.random();
       writerFile = store.directory().stagingDir().resolve(newId.hex() + STAGING_SUFFIX);
       writer = new SuperChunkWriter(newId, writerFile, codec, config.frameSize());
+      store.directory().permissions().apply(writerFile);
     }
   }
 
@@ -274,6 +275,7 @@ public final class GcExecutor {
       progress.done();
     }
     index.backupTo(store.directory().metaDir(), ChunkStore.METADATA_BACKUPS_KEPT);
+    store.directory().permissions().fix(store.directory().metaDir());
   }
 
   private void dropDead(List<GcPlan.PackPlan> kept) throws IOException {

@@ -212,6 +212,7 @@ class DamageTest {
     Path target = f.root.resolve("packs").resolve(stray.getParent().getFileName()).resolve(stray.getFileName());
     Files.createDirectories(target.getParent());
     Files.copy(stray, target);
+    io.chunkstore.store.StorePermissions.ownerOnly().fix(f.root); // a copy made with the umask's modes
     Report r = f.check();
     assertEquals(List.of(Finding.Kind.ORPHAN_PACK), r.errors().stream().map(Finding::kind).toList());
     StoreFixture.assertClean(f.repair(false));

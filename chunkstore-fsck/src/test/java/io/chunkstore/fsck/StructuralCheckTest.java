@@ -84,6 +84,18 @@ class StructuralCheckTest {
   }
 
   @Test
+  void aStoreOpenedToOtherUsersIsAnErrorThatRepairCloses() throws IOException {
+    StoreFixture f = StoreFixture.create(tmp.resolve("s"), 5, 3);
+    Path pack = f.packFiles().get(0);
+    java.nio.file.Files.setPosixFilePermissions(pack, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    java.nio.file.Files.setPosixFilePermissions(f.root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertEquals(java.util.Set.of(Finding.Kind.STORE_OPEN_TO_OTHERS), kinds(f.check()));
+    StoreFixture.assertClean(f.repair(false));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(pack)));
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(f.root)));
+  }
+
+  @Test
   void aDeletedPackIsFoundWithTheFilesItHurts() throws IOException {
     StoreFixture f = StoreFixture.create(tmp.resolve("s"), 4, 12);
     Path pack = f.packFiles().get(f.random.nextInt(f.packFiles().size()));

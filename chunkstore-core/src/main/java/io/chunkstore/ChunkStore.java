@@ -350,6 +350,23 @@ public final class ChunkStore implements Closeable {
     return index;
   }
 
+  /** The store's directory, settings and lock, for maintenance tools. */
+  public StoreDirectory storeDirectory() {
+    return dir;
+  }
+
+  /** Where the packs are, for maintenance tools. */
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Held by maintenance that runs inside the open store (an online gc), so that one runs at a time. */
+  public java.util.concurrent.locks.Lock maintenanceLock() {
+    return maintenanceLock;
+  }
+
+  private final java.util.concurrent.locks.ReentrantLock maintenanceLock = new java.util.concurrent.locks.ReentrantLock();
+
   /** The block layer, for maintenance tools and tests. */
   public BlockStore blocks() {
     return blocks;

@@ -354,12 +354,18 @@ public final class BlockStore implements Closeable {
   /** Adds the undelivered block entries to {@code batch}. */
   private void deliver(Batch batch) {
     long raw = 0;
+    int fresh = 0;
     for (Drained d : undelivered) {
       PackEntry e = d.entry();
+      // a copy of a block gc has condemned replaces its entry: one block still, not two
+      boolean replaces = index.block(e.id()).isPresent();
       batch.putBlock(e.id(), new BlockRecord(d.pack(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
-      raw += e.length();
+      if (!replaces) {
+        raw += e.length();
+        fresh++;
+      }
     }
-    batch.addCounter(Counter.UNIQUE_BLOCKS, undelivered.size());
+    batch.addCounter(Counter.UNIQUE_BLOCKS, fresh);
     batch.addCounter(Counter.UNIQUE_RAW_BYTES, raw);
   }
 

@@ -27,8 +27,15 @@ public final class MaintenanceStore implements Closeable {
   private final Index index;
   private final Backend backend;
   private final Hasher hasher;
+  /** False for a view of a store someone else has open: closing it then closes nothing. */
+  private final boolean owned;
 
   private MaintenanceStore(StoreDirectory dir, Index index, Backend backend) {
+    this(dir, index, backend, true);
+  }
+
+  private MaintenanceStore(StoreDirectory dir, Index index, Backend backend, boolean owned) {
+    this.owned = owned;
     this.dir = dir;
     this.index = index;
     this.backend = backend;
@@ -54,6 +61,14 @@ public final class MaintenanceStore implements Closeable {
       dir.close();
       throw e;
     }
+  }
+
+  /**
+   * A view of a store that is open (a mount's), for maintenance that runs inside it: read-only
+   * checks, and an online gc. Closing the view leaves the store open.
+   */
+  public static MaintenanceStore of(io.chunkstore.ChunkStore open) {
+    return new MaintenanceStore(open.storeDirectory(), open.index(), open.backend(), false);
   }
 
   /** Opens the store's directory and backend, and an index in it that may be new and empty. */
@@ -113,6 +128,9 @@ public final class MaintenanceStore implements Closeable {
 
   @Override
   public void close() throws IOException {
+    if (!owned) {
+      return;
+    }
     try {
       index.close();
       dir.restrictIndexFiles();

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +68,11 @@ public final class GcExecutor {
   private final Cancellation cancel;
   private final GcResult result = new GcResult();
 
-  private GcExecutor(MaintenanceStore store, ProgressListener progress, Cancellation cancel) {
+  private final Writers writers;
+
+  private GcExecutor(MaintenanceStore store, Writers writers, ProgressListener progress, Cancellation cancel) {
     this.store = store;
+    this.writers = writers;
     this.index = store.index();
     this.backend = store.backend();
     this.hasher = store.hasher();
@@ -122,13 +126,34 @@ public final class GcExecutor {
     ChunkStore.open(root).close();
     try (MaintenanceStore store = MaintenanceStore.open(root)) {
       refuseDamagedStore(store, cancel);
-      GcExecutor x = new GcExecutor(store, progress, cancel);
+      GcExecutor x = new GcExecutor(store, Writers.NONE, progress, cancel);
       x.removeOwnLeftovers();
       if (x.adoptOrphans(GcPlanner.plan(store, rewriteBelow))) {
         FaultPoints.reached("after-adopt");
       }
       x.execute(GcPlanner.plan(store, rewriteBelow));
       return x.result;
+    }
+  }
+
+  /**
+   * Runs a gc inside an open store while its writers go on: a mount's. Blocks gc drops are
+   * condemned first, so no write deduplicates against them afterwards; a reader that looked up a
+   * block before gc moved it finds it again in its new pack. The store's own check is not run
+   * first (it is not a snapshot while writes go on): refcounts are trusted, as offline after a
+   * clean check.
+   */
+  public static GcResult runOnline(ChunkStore open, double rewriteBelow, ProgressListener progress, Cancellation cancel)
+      throws IOException {
+    open.maintenanceLock().lock(); // one gc at a time
+    try {
+      MaintenanceStore store = MaintenanceStore.of(open);
+      GcExecutor x = new GcExecutor(store, Writers.of(open.blocks()), progress, cancel);
+      x.removeOwnLeftovers();
+      x.execute(GcPlanner.plan(store, rewriteBelow));
+      return x.result;
+    } finally {
+      open.maintenanceLock().unlock();
     }
   }
 
@@ -156,7 +181,7 @@ public final class GcExecutor {
    * @return how many blocks were saved
    */
   public static long salvage(MaintenanceStore store, List<PackId> damaged, ProgressListener progress) throws IOException {
-    GcExecutor x = new GcExecutor(store, progress, Cancellation.NEVER);
+    GcExecutor x = new GcExecutor(store, Writers.NONE, progress, Cancellation.NEVER);
     x.removeOwnLeftovers();
     long saved = 0;
     try {
@@ -262,13 +287,10 @@ public final class GcExecutor {
       rewrite(plan.with(GcPlan.Action.REWRITE));
       for (GcPlan.PackPlan p : plan.with(GcPlan.Action.DELETE)) {
         cancel.check();
-        try (Batch b = index.batch()) {
-          drop(b, p.dead());
-          b.putPack(p.pack().withState(PackRecord.State.RETIRED));
-          index.write(b, true);
+        if (retireAll(List.of(p), Map.of())) {
+          FaultPoints.reached("after-retire");
+          deletePack(p.pack());
         }
-        FaultPoints.reached("after-retire");
-        deletePack(p.pack());
         progress.advance(1);
       }
     } finally {
@@ -279,35 +301,108 @@ public final class GcExecutor {
   }
 
   private void dropDead(List<GcPlan.PackPlan> kept) throws IOException {
-    try (Batch b = index.batch()) {
-      for (GcPlan.PackPlan p : kept) {
-        drop(b, p.dead());
-        progress.advance(1);
+    List<BlockId> dead = new ArrayList<>();
+    Map<BlockId, PackId> where = new HashMap<>();
+    for (GcPlan.PackPlan p : kept) {
+      for (BlockId id : p.dead()) {
+        dead.add(id);
+        where.put(id, p.pack().id());
       }
-      if (!b.isEmpty()) {
-        index.write(b, true);
-        FaultPoints.reached("after-drop");
+      progress.advance(1);
+    }
+    if (dead.isEmpty() || !writers.condemn(dead)) {
+      writers.release(dead);
+      return;
+    }
+    try {
+      writers.exclusively(() -> {
+        try (Batch b = index.batch()) {
+          for (BlockId id : dead) {
+            dropIfDead(b, id, where.get(id));
+          }
+          index.write(b, true);
+        }
+        return null;
+      });
+    } finally {
+      writers.release(dead);
+    }
+    FaultPoints.reached("after-drop");
+  }
+
+  /**
+   * Drops the entry of a block that no file names, with its refcount and the counters, if it is
+   * still where the plan found it. Returns false if it is still there but now referenced (a write
+   * named it again since the plan, or has just stored it): its pack must stay.
+   */
+  private boolean dropIfDead(Batch b, BlockId id, PackId planned) {
+    BlockRecord rec = index.block(id).orElse(null);
+    if (rec == null || !rec.pack().equals(planned)) {
+      return true; // gone, or stored again elsewhere: nothing of it is left in that pack
+    }
+    if (index.refCount(id) > 0 || writers.isUncommitted(id)) {
+      return false;
+    }
+    b.deleteBlock(id);
+    b.addCounter(Counter.UNIQUE_BLOCKS, -1);
+    b.addCounter(Counter.UNIQUE_RAW_BYTES, -rec.length());
+    result.blocksDropped++;
+    return true;
+  }
+
+  /**
+   * In one synced batch, with no writer's commit in between: points the blocks in {@code moved} at
+   * their new pack, drops the dead blocks of {@code packs}, and retires each pack nothing points
+   * into any more. A pack whose dead block was named again since the plan stays (the next gc
+   * looks at it again).
+   *
+   * @return true if every pack was retired
+   */
+  private boolean retireAll(List<GcPlan.PackPlan> packs, Map<BlockId, BlockRecord> moved) throws IOException {
+    List<BlockId> dead = new ArrayList<>();
+    for (GcPlan.PackPlan p : packs) {
+      for (BlockId id : p.dead()) {
+        if (!moved.containsKey(id)) {
+          dead.add(id);
+        }
       }
+    }
+    boolean condemned = writers.condemn(dead);
+    try {
+      return writers.exclusively(() -> {
+        boolean all = true;
+        try (Batch b = index.batch()) {
+          for (Map.Entry<BlockId, BlockRecord> e : moved.entrySet()) {
+            b.putBlock(e.getKey(), e.getValue());
+          }
+          for (GcPlan.PackPlan p : packs) {
+            boolean empty = condemned;
+            for (BlockId id : p.dead()) {
+              if (!moved.containsKey(id) && condemned && !dropIfDead(b, id, p.pack().id())) {
+                empty = false;
+              }
+            }
+            if (empty) {
+              b.putPack(p.pack().withState(PackRecord.State.RETIRED));
+              retired.add(p.pack().id());
+            } else {
+              all = false;
+            }
+          }
+          afterMove.accept(b);
+          index.write(b, true);
+        }
+        return all;
+      });
+    } finally {
+      writers.release(dead);
     }
   }
 
-  /** Drops the entries of blocks no file names, with their refcounts and counters. */
-  private void drop(Batch b, List<BlockId> dead) {
-    long raw = 0;
-    int n = 0;
-    for (BlockId id : dead) {
-      BlockRecord rec = index.block(id).orElse(null);
-      if (rec == null || index.refCount(id) > 0) {
-        continue; // the plan is older than this: leave it
-      }
-      b.deleteBlock(id);
-      raw += rec.length();
-      n++;
-    }
-    b.addCounter(Counter.UNIQUE_BLOCKS, -n);
-    b.addCounter(Counter.UNIQUE_RAW_BYTES, -raw);
-    result.blocksDropped += n;
-  }
+  /** Packs retired by this run, to delete once their batch is durable. */
+  private final Set<PackId> retired = new HashSet<>();
+  /** What the batch that moves blocks also records (a new pack becoming stored). */
+  private java.util.function.Consumer<Batch> afterMove = b -> {};
 
   /** Deletes a pack that no block points into, then its record. */
   private void deletePack(PackRecord p) throws IOException {
@@ -350,8 +445,9 @@ public final class GcExecutor {
     try {
       for (GcPlan.PackPlan p : packs) {
         cancel.check();
-        copyLiveBlocks(p);
-        consumed.add(p);
+        // what is dead is decided now, not by the plan: online, a block may have died since
+        List<BlockId> deadNow = copyLiveBlocks(p);
+        consumed.add(new GcPlan.PackPlan(p.pack(), p.liveBytes(), p.liveBlocks(), deadNow, 0, p.action()));
         if (writer.size() >= config.packSize()) {
           commitNewPack();
         }
@@ -367,13 +463,23 @@ public final class GcExecutor {
     }
   }
 
-  private void copyLiveBlocks(GcPlan.PackPlan p) throws IOException {
+  /**
+   * Copies the blocks of {@code p} that are live now into the new pack; returns the others whose
+   * entries point into {@code p}: they are dropped, or spare the pack, when it is retired.
+   */
+  private List<BlockId> copyLiveBlocks(GcPlan.PackPlan p) throws IOException {
     PackId id = p.pack().id();
     TreeMap<Long, List<PackEntry>> frames = new TreeMap<>();
+    List<BlockId> dead = new ArrayList<>();
     for (PackEntry e : SuperChunkReader.readManifest(backend, id).entries()) {
       BlockRecord rec = index.block(e.id()).orElse(null);
-      if (rec != null && rec.pack().equals(id) && rec.frameOffset() == e.frameOffset() && index.refCount(e.id()) > 0) {
+      if (rec == null || !rec.pack().equals(id) || rec.frameOffset() != e.frameOffset()) {
+        continue;
+      }
+      if (index.refCount(e.id()) > 0) {
         frames.computeIfAbsent(e.frameOffset(), k -> new ArrayList<>()).add(e);
+      } else {
+        dead.add(e.id());
       }
     }
     ensureWriter();
@@ -390,6 +496,7 @@ public final class GcExecutor {
       }
       progress.advance(frameLength);
     }
+    return dead;
   }
 
   /**
@@ -412,23 +519,23 @@ public final class GcExecutor {
     }
     backend.put(w.id().hex(), writerFile);
     FaultPoints.reached("after-upload");
-    try (Batch b = index.batch()) {
-      b.putPack(sealed.withState(PackRecord.State.STORED));
-      for (PackEntry e : m.entries()) {
-        b.putBlock(e.id(), new BlockRecord(w.id(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
-      }
-      for (GcPlan.PackPlan p : consumed) {
-        drop(b, p.dead());
-        b.putPack(p.pack().withState(PackRecord.State.RETIRED));
-      }
-      quarantineUnreadable(b);
-      index.write(b, true);
+    Map<BlockId, BlockRecord> moved = new HashMap<>();
+    for (PackEntry e : m.entries()) {
+      moved.put(e.id(), new BlockRecord(w.id(), e.frameOffset(), e.frameLength(), e.offsetInFrame(), e.length()));
     }
+    afterMove = b -> {
+      b.putPack(sealed.withState(PackRecord.State.STORED));
+      quarantineUnreadable(b);
+    };
+    retireAll(consumed, moved);
+    afterMove = b -> {};
     result.packsWritten++;
     result.bytesWritten += m.size();
     FaultPoints.reached("after-commit");
     for (GcPlan.PackPlan p : consumed) {
-      deletePack(p.pack());
+      if (retired.contains(p.pack().id())) {
+        deletePack(p.pack());
+      }
     }
     consumed.clear();
     w.close();

@@ -27,6 +27,11 @@ public final class GcFixture {
     return new GcFixture(s);
   }
 
+  /** Seeded bytes, half random and half text-like. */
+  public static byte[] bytes(java.util.Random r, int n) {
+    return StoreFixture.bytes(r, n);
+  }
+
   public Path root() {
     return f.root;
   }

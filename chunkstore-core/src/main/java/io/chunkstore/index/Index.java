@@ -56,6 +56,9 @@ public final class Index implements AutoCloseable {
   private final UInt64AddOperator addOperator;
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions asyncWrite = new WriteOptions();
+  /** Set in a {@linkplain #snapshot() snapshot view}: every read sees the index as of that moment. */
+  private final org.rocksdb.Snapshot snapshot;
+  private final ReadOptions snapshotRead;
 
   final ColumnFamilyHandle blocks;
   final ColumnFamilyHandle refs;
@@ -89,6 +92,8 @@ public final class Index implements AutoCloseable {
   }
 
   private Index(Path dir, long cacheBytes) throws IOException {
+    snapshot = null;
+    snapshotRead = null;
     Files.createDirectories(dir);
     blockCache = new LRUCache(cacheBytes);
     bloom = new BloomFilter(10);
@@ -126,6 +131,38 @@ public final class Index implements AutoCloseable {
     xattrs = handles.get(7);
     orphans = handles.get(8);
     meta = handles.get(9);
+  }
+
+  private Index(Index base, org.rocksdb.Snapshot snap) {
+    db = base.db;
+    dbOptions = base.dbOptions;
+    handles.addAll(base.handles);
+    blockCache = base.blockCache;
+    bloom = base.bloom;
+    addOperator = base.addOperator;
+    blocks = base.blocks;
+    refs = base.refs;
+    packs = base.packs;
+    inodes = base.inodes;
+    dirents = base.dirents;
+    extents = base.extents;
+    xattrs = base.xattrs;
+    orphans = base.orphans;
+    meta = base.meta;
+    snapshot = snap;
+    snapshotRead = new ReadOptions().setSnapshot(snap);
+  }
+
+  /**
+   * A read-only view of the index as it is now, while writes go on: what a check of an open
+   * store (a mount's) reads, so that a change committed during the check cannot look like an
+   * inconsistency. Close it to release the snapshot; the index itself stays open.
+   */
+  public Index snapshot() {
+    if (snapshot != null) {
+      throw new IllegalStateException("this is a snapshot already");
+    }
+    return new Index(this, db.getSnapshot());
   }
 
   private ColumnFamilyOptions newCfOptions(boolean merged, boolean bloomFilter) {
@@ -221,6 +258,9 @@ public final class Index implements AutoCloseable {
   }
 
   private Optional<byte[]> cachedGet(ColumnFamilyHandle cf, int cfTag, byte[] key) {
+    if (snapshot != null) {
+      return Optional.ofNullable(get(cf, key));
+    }
     return treeCache.get(new ByteKey(cfTag, key), k -> Optional.ofNullable(get(cf, key)));
   }
 
@@ -331,6 +371,9 @@ public final class Index implements AutoCloseable {
    * also makes every earlier write durable.
    */
   public void write(Batch batch, boolean sync) {
+    if (snapshot != null) {
+      throw new UnsupportedOperationException("a snapshot of the index is read-only");
+    }
     try (org.rocksdb.WriteBatch wb = batch.toWriteBatch()) {
       db.write(sync ? syncWrite : asyncWrite, wb);
     } catch (RocksDBException e) {
@@ -428,6 +471,11 @@ public final class Index implements AutoCloseable {
 
   @Override
   public void close() {
+    if (snapshot != null) {
+      db.releaseSnapshot(snapshot);
+      snapshotRead.close();
+      return;
+    }
     // Flush the memtables so the WAL can go: otherwise every open adds its log to the store's size.
     try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
       db.flush(fo, handles);
@@ -474,7 +522,7 @@ public final class Index implements AutoCloseable {
 
   private byte[] get(ColumnFamilyHandle cf, byte[] key) {
     try {
-      return db.get(cf, key);
+      return snapshotRead == null ? db.get(cf, key) : db.get(cf, snapshotRead, key);
     } catch (RocksDBException e) {
       throw new IndexException("cannot read the index", e);
     }
@@ -491,6 +539,9 @@ public final class Index implements AutoCloseable {
       upper = bound == null ? null : new Slice(bound);
       if (upper != null) {
         ro.setIterateUpperBound(upper);
+      }
+      if (snapshot != null) {
+        ro.setSnapshot(snapshot);
       }
       it = db.newIterator(cf, ro);
     }

@@ -64,6 +64,8 @@ public record Finding(Kind kind, String subject, String detail, List<String> pat
     RETIRED_PACK(Severity.NOTICE),
     /** Files in staging/ that the next open of the store recovers or removes. */
     STAGING_LEFTOVER(Severity.NOTICE),
+    /** A pack in the backend of an open store that its index does not record yet: a seal in progress. */
+    UNRECORDED_PACK(Severity.NOTICE),
     /** Objects in the backend that are not packs (e.g. temporary files of a crash). */
     UNKNOWN_OBJECT(Severity.NOTICE),
     /** Inodes unlinked while open, freed at the next open. */

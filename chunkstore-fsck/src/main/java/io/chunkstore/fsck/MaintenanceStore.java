@@ -29,12 +29,19 @@ public final class MaintenanceStore implements Closeable {
   private final Hasher hasher;
   /** False for a view of a store someone else has open: closing it then closes nothing. */
   private final boolean owned;
+  /** The index of the store this views; differs from {@link #index} in a snapshot view. */
+  private final Index liveIndexOf;
 
   private MaintenanceStore(StoreDirectory dir, Index index, Backend backend) {
     this(dir, index, backend, true);
   }
 
   private MaintenanceStore(StoreDirectory dir, Index index, Backend backend, boolean owned) {
+    this(dir, index, backend, owned, index);
+  }
+
+  private MaintenanceStore(StoreDirectory dir, Index index, Backend backend, boolean owned, Index live) {
+    this.liveIndexOf = live;
     this.owned = owned;
     this.dir = dir;
     this.index = index;
@@ -69,6 +76,19 @@ public final class MaintenanceStore implements Closeable {
    */
   public static MaintenanceStore of(io.chunkstore.ChunkStore open) {
     return new MaintenanceStore(open.storeDirectory(), open.index(), open.backend(), false);
+  }
+
+  /**
+   * A read-only view of an open store as it is now (a snapshot of its index), for a check that
+   * runs while writes go on. Closing it releases the snapshot.
+   */
+  public static MaintenanceStore snapshotOf(io.chunkstore.ChunkStore open) {
+    return new MaintenanceStore(open.storeDirectory(), open.index().snapshot(), open.backend(), false, open.index());
+  }
+
+  /** True for a view of a store that a process (a mount) has open: writers may be at work. */
+  public boolean live() {
+    return !owned;
   }
 
   /** Opens the store's directory and backend, and an index in it that may be new and empty. */
@@ -129,6 +149,9 @@ public final class MaintenanceStore implements Closeable {
   @Override
   public void close() throws IOException {
     if (!owned) {
+      if (index != liveIndexOf) {
+        index.close(); // a snapshot view: releases the snapshot only
+      }
       return;
     }
     try {

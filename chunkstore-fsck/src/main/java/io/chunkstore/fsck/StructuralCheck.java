@@ -352,7 +352,8 @@ public final class StructuralCheck {
     // entries pointing into packs that are not recorded (and not being written in staging)
     Set<PackId> staged = stagedPackIds();
     for (Map.Entry<PackId, Long> e : entriesPerPack.entrySet()) {
-      if (!recorded.contains(e.getKey()) && !staged.contains(e.getKey())) {
+      // online, a pack being sealed has entries before its record: an offline check tells
+      if (!recorded.contains(e.getKey()) && !staged.contains(e.getKey()) && !store.live()) {
         checkNothingPointsInto(e.getKey(), Set.of(), e.getValue());
       }
     }
@@ -360,6 +361,9 @@ public final class StructuralCheck {
       var id = MaintenanceStore.packKey(key);
       if (id.isEmpty()) {
         report.add(Finding.of(Finding.Kind.UNKNOWN_OBJECT, key, "an object in " + backend.describe() + " that is not a pack", null));
+      } else if (!recorded.contains(id.get()) && store.live()) {
+        report.add(Finding.of(Finding.Kind.UNRECORDED_PACK, "pack " + id.get().hex(), "not recorded when the check"
+            + " began: sealed since, or a seal in progress; an offline check tells for sure", null));
       } else if (!recorded.contains(id.get())) {
         PackId pid = id.get();
         report.add(Finding.of(Finding.Kind.ORPHAN_PACK, "pack " + pid.hex(), "the pack is in " + backend.describe()
@@ -407,7 +411,7 @@ public final class StructuralCheck {
 
   private void checkStaging() throws IOException {
     Path staging = store.directory().stagingDir();
-    if (!Files.isDirectory(staging)) {
+    if (store.live() || !Files.isDirectory(staging)) { // an open store writes its next pack there
       return;
     }
     try (Stream<Path> s = Files.list(staging)) {
@@ -419,7 +423,7 @@ public final class StructuralCheck {
   }
 
   private void checkPermissions() throws IOException {
-    store.directory().restrictIndexFiles(); // what RocksDB made during this run is ours to close
+    store.directory().restrictIndexFiles(); // what RocksDB made with the process umask is ours to close
     var perms = store.directory().permissions();
     var open = perms.check(store.root(), 1000);
     if (!open.isEmpty()) {

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.fsck.Cancellation;
 import io.chunkstore.fsck.GcFixture;
+import io.chunkstore.fsck.OnlineCheck;
 import io.chunkstore.fsck.ProgressListener;
+import io.chunkstore.fsck.Report;
+import io.chunkstore.fsck.Subset;
 import io.chunkstore.store.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gc inside an open store while writers replace and delete files whose content comes from a small
- * pool (so blocks die and come back to life all the time: dedup hits race with gc's drops) and
+ * pool (so blocks die and come back to life all the time: dedup hits race with gc's drops; bulk
+ * imports hold their hits a while before committing them) and
  * readers read files gc keeps moving. No read fails, every file ends as its writer left it, and
  * the store checks clean afterwards.
  */
@@ -66,6 +70,13 @@ class OnlineGcTest {
               if (r.nextInt(4) == 0 && expected.containsKey(path)) {
                 s.delete(path);
                 expected.remove(path);
+              } else if (r.nextBoolean()) {
+                // a bulk import: its dedup hits wait a while before they are committed
+                byte[] b = pool.get(r.nextInt(pool.size()));
+                s.importFile(path, new ByteArrayInputStream(b), io.chunkstore.fs.Attributes.none());
+                Thread.sleep(r.nextInt(40));
+                s.sync();
+                expected.put(path, b);
               } else {
                 byte[] b = pool.get(r.nextInt(pool.size()));
                 s.write(path, new ByteArrayInputStream(b));
@@ -96,10 +107,15 @@ class OnlineGcTest {
       }, "reader"));
       threads.forEach(Thread::start);
       long until = System.currentTimeMillis() + 12_000;
+      int checks = 0;
       while (System.currentTimeMillis() < until && failures.isEmpty()) {
         GcExecutor.GcResult g = GcExecutor.runOnline(s, 0.9, ProgressListener.NONE, Cancellation.NEVER);
         dropped += g.blocksDropped();
         gcRuns.incrementAndGet();
+        // a check of the live store sees a consistent snapshot: nothing the writers do is an error
+        Report live = OnlineCheck.run(s, checks++ % 2 == 1, Subset.ALL, ProgressListener.NONE, Cancellation.NEVER);
+        assertEquals(List.of(), live.errors().stream().map(x -> x.kind() + " " + x.subject() + ": " + x.detail()).toList(),
+            "online check after gc run " + gcRuns);
       }
       stop.set(true);
       for (Thread t : threads) {

@@ -117,7 +117,12 @@ public final class ControlClient implements Closeable {
   public JsonNode call(ObjectNode request, Consumer<JsonNode> onProgress) throws IOException {
     byte[] json = ControlServer.JSON.writeValueAsBytes(request);
     ByteBuffer out = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
-    write(out);
+    try {
+      write(out);
+    } catch (IOException e) {
+      // a daemon that refuses this client says why, then closes: read that before the pipe broke
+      throw refusalOr(e);
+    }
     while (true) {
       byte[] line = readLine();
       if (line == null) {
@@ -141,6 +146,22 @@ public final class ControlClient implements Closeable {
         }
       }
     }
+  }
+
+  /** The daemon's error line, if it sent one before closing, else {@code broken}. */
+  private IOException refusalOr(IOException broken) {
+    try {
+      byte[] line = readLine();
+      if (line != null) {
+        JsonNode reply = ControlServer.JSON.readTree(line);
+        if ("error".equals(reply.path("type").asText())) {
+          return new ControlException(reply.path("message").asText());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      broken.addSuppressed(e);
+    }
+    return broken;
   }
 
   private void write(ByteBuffer out) throws IOException {

@@ -1,5 +1,6 @@
 package io.chunkstore.cli;
 
+import io.chunkstore.control.ControlSetup;
 import io.chunkstore.fuse.Mounter;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -81,7 +82,7 @@ final class MountCommand implements Callable<Integer> {
           System.err.println("mounted " + store + " at " + mountPoint + "; unmount with: chunkstore umount "
               + mountPoint + " (or fusermount -u)");
         }
-      });
+      }, controlHandlers());
     } catch (IOException | RuntimeException e) {
       if (notifyReady) {
         readyOut.println(ERROR + Errors.sentence(e));
@@ -91,6 +92,14 @@ final class MountCommand implements Callable<Integer> {
       throw e;
     }
     return 0;
+  }
+
+  /**
+   * What the mount's control socket serves beyond info, stats and flush: modules add their
+   * operations here (fsck and gc from chunkstore-fsck).
+   */
+  static ControlSetup controlHandlers() {
+    return ControlSetup.NONE;
   }
 
   private Mounter.Options parseOptions() {

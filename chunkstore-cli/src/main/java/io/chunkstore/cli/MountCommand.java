@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
     description = {"Mount a store as a read-write POSIX file system (also: dedup-mount STORE MOUNTPOINT).",
         "Runs in the background unless -f is given; its log goes to STORE/mount.log.",
         "Unmount with 'chunkstore umount MOUNTPOINT', 'fusermount -u MOUNTPOINT' or SIGTERM: every write is "
-            + "folded into the store and the store closed before the process exits."},
+            + "folded into the store and the store closed before the process exits.",
+        "While mounted, the daemon answers 'chunkstore stats STORE' through its control",
+        "socket, STORE/control.sock (mode 0600)."},
     footerHeading = "%nMount options (-o):%n",
     footer = {
         "  ro                     read-only",

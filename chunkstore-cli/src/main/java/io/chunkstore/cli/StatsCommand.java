@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "stats", mixinStandardHelpOptions = true,
     description = {"Show how much the store holds, how much dedup and compression saved, and how much "
         + "space blocks no file uses any more take (what gc frees).",
-        "Works while the store is mounted: the mount daemon answers through STORE/control.sock."})
+        "Works while the store is mounted: the mount daemon answers through its",
+        "control socket, STORE/control.sock."})
 final class StatsCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;

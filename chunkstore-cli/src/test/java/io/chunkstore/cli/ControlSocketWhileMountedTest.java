@@ -174,6 +174,31 @@ class ControlSocketWhileMountedTest {
   }
 
   @Test
+  void flushMakesWritesToAFileStillOpenSurviveKillDashNine() throws Exception {
+    Path store = store();
+    Path mp = mountPoint();
+    long pid = mount(store, mp);
+    byte[] data = random(7, 2 << 20);
+    try (var ch = java.nio.channels.FileChannel.open(mp.resolve("open.bin"), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(data));
+      flush(store); // the file is still open: nothing but flush has stored its staged writes
+      JsonNode s = statsJson(store);
+      assertEquals(data.length, s.path("logicalBytes").asLong(), "flush folded the open file: " + s);
+      assertTrue(s.path("packs").asLong() >= 1, "and sealed the open pack: " + s);
+      ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+      daemon.destroyForcibly();
+      daemon.onExit().get(30, TimeUnit.SECONDS);
+    } catch (java.io.IOException closingOnADeadMount) {
+      // the close after kill -9 fails; what counts is what flush stored
+    }
+    FuseProcesses.unmountLazily(mp);
+    CliRunner.Result get = CliRunner.run("get", store.toString(), "/open.bin", tmp.resolve("back.bin").toString());
+    assertEquals(0, get.status(), get.err());
+    assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(tmp.resolve("back.bin"))), "open.bin came through kill -9");
+  }
+
+  @Test
   void theSocketIsOnlyForItsOwnerAndRoot() throws Exception {
     OtherUserClient.assumeRoot();
     Path store = store();

@@ -110,8 +110,7 @@ public final class ControlServer implements ControlRegistry, Closeable {
     Path target = socket.toAbsolutePath();
     Path dir = target.getParent();
     removeLeftoverBindDirs(dir);
-    Path privateDir = Files.createTempDirectory(dir, BIND_DIR_PREFIX,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path privateDir = createPrivateDir(dir);
     Path bound = privateDir.resolve("s");
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
@@ -136,6 +135,24 @@ public final class ControlServer implements ControlRegistry, Closeable {
     } finally {
       Files.deleteIfExists(bound);
       Files.deleteIfExists(privateDir);
+    }
+  }
+
+  /**
+   * A new 0700 directory in {@code dir} with a short name: a Unix socket's whole path must fit
+   * in 107 bytes, and the socket is bound there first.
+   */
+  private static Path createPrivateDir(Path dir) throws IOException {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; ; attempt++) {
+      Path p = dir.resolve(BIND_DIR_PREFIX + Integer.toHexString(0x100000 + random.nextInt(0xf00000)));
+      try {
+        return Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileAlreadyExistsException taken) {
+        if (attempt > 100) {
+          throw taken;
+        }
+      }
     }
   }
 

@@ -301,6 +301,18 @@ class ControlServerTest {
   }
 
   @Test
+  void aBindDirectoryLeftByADaemonKilledWhileBindingIsRemoved() throws Exception {
+    Path left = Files.createDirectory(store.resolve(".control-1a2b3c"));
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(left.resolve("s")));
+    }
+    start();
+    try (var s = Files.list(store)) {
+      assertEquals(List.of(store.resolve("control.sock")), s.toList());
+    }
+  }
+
+  @Test
   void anotherUserCannotConnectThroughTheSocketsMode() throws Exception {
     OtherUserClient.assumeRoot();
     start();

@@ -6,44 +6,46 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * One request read from the control socket: a JSON object with an {@code "op"} and the
  * operation's own fields, e.g. {@code {"op":"stats"}} or {@code {"op":"gc","dryRun":true}}.
+ * The getters throw {@link IllegalArgumentException} with a sentence for a field of the wrong
+ * type, which the client gets as its error.
  *
  * @param op the operation
  * @param body the whole request object, {@code op} included
  */
 public record ControlRequest(String op, ObjectNode body) {
-  /** A text field, or {@code fallback} if absent; a field of another type is a bad request. */
+  /** A text field, or {@code fallback} if absent. */
   public String text(String field, String fallback) {
-    JsonNode n = body.get(field);
-    if (n == null || n.isNull()) {
+    JsonNode n = present(field);
+    if (n == null) {
       return fallback;
     }
-    if (!n.isTextual()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a string in a " + op + " request");
-    }
-    return n.asText();
+    return n.isTextual() ? n.asText() : fail(field, "a string");
   }
 
   /** A true/false field, or {@code fallback} if absent. */
   public boolean flag(String field, boolean fallback) {
-    JsonNode n = body.get(field);
-    if (n == null || n.isNull()) {
+    JsonNode n = present(field);
+    if (n == null) {
       return fallback;
     }
-    if (!n.isBoolean()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be true or false in a " + op + " request");
-    }
-    return n.asBoolean();
+    return n.isBoolean() ? n.asBoolean() : fail(field, "true or false");
   }
 
   /** A whole-number field, or {@code fallback} if absent. */
   public long number(String field, long fallback) {
-    JsonNode n = body.get(field);
-    if (n == null || n.isNull()) {
+    JsonNode n = present(field);
+    if (n == null) {
       return fallback;
     }
-    if (!n.canConvertToExactIntegral() || !n.canConvertToLong()) {
-      throw new IllegalArgumentException("\"" + field + "\" must be a whole number in a " + op + " request");
-    }
-    return n.asLong();
+    return n.canConvertToExactIntegral() && n.canConvertToLong() ? n.asLong() : fail(field, "a whole number");
+  }
+
+  private JsonNode present(String field) {
+    JsonNode n = body.get(field);
+    return n == null || n.isNull() ? null : n;
+  }
+
+  private <T> T fail(String field, String what) {
+    throw new IllegalArgumentException("\"" + field + "\" must be " + what + " in a " + op + " request");
   }
 }

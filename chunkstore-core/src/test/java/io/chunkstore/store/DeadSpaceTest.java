@@ -31,16 +31,18 @@ class DeadSpaceTest {
   }
 
   /** Random content: no block of one seed repeats in another. */
-  private static void write(ChunkStore s, String path, long seed, int size) throws Exception {
+  private static ByteArrayInputStream random(long seed, int size) {
     byte[] b = new byte[size];
     new java.util.Random(seed).nextBytes(b);
-    s.write(path, new ByteArrayInputStream(b));
+    return new ByteArrayInputStream(b);
+  }
+
+  private static void write(ChunkStore s, String path, long seed, int size) throws Exception {
+    s.write(path, random(seed, size));
   }
 
   private static void importFile(ChunkStore s, String path, long seed, int size) throws Exception {
-    byte[] b = new byte[size];
-    new java.util.Random(seed).nextBytes(b);
-    s.importFile(path, new ByteArrayInputStream(b), io.chunkstore.fs.Attributes.none());
+    s.importFile(path, random(seed, size), io.chunkstore.fs.Attributes.none());
   }
 
   private record Frame(PackId pack, long offset) {}

@@ -8,6 +8,7 @@ import io.chunkstore.control.StoreControl;
 import io.chunkstore.store.StoreLockedException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,6 +21,9 @@ import picocli.CommandLine.Parameters;
         "Works while the store is mounted: the mount daemon answers through its",
         "control socket, STORE/control.sock."})
 final class StatsCommand implements Callable<Integer> {
+  /** A daemon that says nothing for this long is stuck; stats of a big store take seconds. */
+  private static final Duration DAEMON_TIMEOUT = Duration.ofMinutes(5);
+
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
 
@@ -54,7 +58,7 @@ final class StatsCommand implements Callable<Integer> {
     try (ChunkStore cs = ChunkStore.open(store)) {
       return StoreControl.stats(cs);
     } catch (StoreLockedException locked) {
-      try (ControlClient daemon = ControlClient.connect(store)) {
+      try (ControlClient daemon = ControlClient.connect(store).timeout(DAEMON_TIMEOUT)) {
         return daemon.call("stats");
       } catch (NotMountedException notMounted) {
         throw locked; // held by a put or another command, or by a daemon killed mid-start

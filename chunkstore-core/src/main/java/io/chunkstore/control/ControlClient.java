@@ -204,12 +204,21 @@ public final class ControlClient implements Closeable {
     }
   }
 
+  /** Waits until the socket is ready, at most the timeout (a wake-up without news waits on). */
   private void await() throws IOException {
     long millis = timeout.toMillis();
-    int ready = selector.select(millis);
-    selector.selectedKeys().clear();
-    if (ready == 0 && millis > 0) {
-      throw new IOException("the mount daemon did not answer on " + socket + " within " + timeout.toSeconds() + " s");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = millis <= 0 ? 0 : Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      int ready = selector.select(left);
+      selector.selectedKeys().clear();
+      if (ready > 0) {
+        return;
+      }
+      if (millis > 0 && System.nanoTime() - deadline >= 0) {
+        throw new IOException("the mount daemon did not answer on " + socket + " within "
+            + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms"));
+      }
     }
   }
 

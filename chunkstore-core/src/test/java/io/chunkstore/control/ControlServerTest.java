@@ -236,6 +236,24 @@ class ControlServerTest {
   }
 
   @Test
+  void aClientGivesUpOnADaemonThatSaysNothingForItsTimeout() throws Exception {
+    start();
+    CountDownLatch release = new CountDownLatch(1);
+    server.register("stuck", (req, progress) -> {
+      release.await(60, TimeUnit.SECONDS);
+      return null;
+    });
+    try (ControlClient c = ControlClient.connect(store).timeout(Duration.ofMillis(300))) {
+      long start = System.nanoTime();
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> c.call("stuck"));
+      assertTrue(e.getMessage().contains("did not answer") && e.getMessage().contains("within 300 ms"), e.getMessage());
+      assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "not before the timeout");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void aClientThatGoesAwayCancelsItsRequest() throws Exception {
     start();
     CountDownLatch running = new CountDownLatch(1);

@@ -28,7 +28,11 @@ public final class OtherUserClient {
       public class ForeignClient {
         public static void main(String[] a) throws Exception {
           try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(a[0]))) {
-            c.write(ByteBuffer.wrap((a[1] + "\\n").getBytes(StandardCharsets.UTF_8)));
+            try {
+              c.write(ByteBuffer.wrap((a[1] + "\\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (java.io.IOException refusedAlready) {
+              // a daemon that refuses says why and closes, maybe before the request is written
+            }
             var r = new java.io.BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
             System.out.println("REPLY " + r.readLine());
           } catch (java.io.IOException e) {

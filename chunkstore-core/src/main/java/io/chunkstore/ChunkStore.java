@@ -194,6 +194,12 @@ public final class ChunkStore implements Closeable {
   }
 
   private java.util.concurrent.ScheduledExecutorService backups;
+  private final List<Runnable> closeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code hook} first thing when the store closes: for work that must stop before it does. */
+  public void onClose(Runnable hook) {
+    closeHooks.add(hook);
+  }
 
   /** How many metadata backups a store keeps; older ones are purged (shared files stay as needed). */
   public static final int METADATA_BACKUPS_KEPT = 3;
@@ -375,6 +381,9 @@ public final class ChunkStore implements Closeable {
   /** Seals the open pack, makes everything durable and releases the store. */
   @Override
   public void close() throws IOException {
+    for (Runnable hook : closeHooks) {
+      hook.run();
+    }
     synchronized (this) {
       if (backups != null) {
         backups.shutdownNow();

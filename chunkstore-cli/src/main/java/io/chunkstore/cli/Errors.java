@@ -1,5 +1,7 @@
 package io.chunkstore.cli;
 
+import io.chunkstore.control.LiveMount;
+import io.chunkstore.store.StoreLockedException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,11 +14,15 @@ final class Errors {
   private Errors() {}
 
   static String sentence(Throwable e) {
+    if (e instanceof StoreLockedException locked) {
+      // a live mount answers on its control socket: name its mount point and what to do
+      return LiveMount.explain(locked).getMessage();
+    }
     if (e instanceof NoSuchFileException n) {
       return "no such file or directory: " + n.getFile();
     }
     if (e instanceof AccessDeniedException a) {
-      return "permission denied: " + a.getFile();
+      return "permission denied: " + a.getFile() + (a.getReason() == null ? "" : " (" + a.getReason() + ")");
     }
     if (e instanceof FileAlreadyExistsException f) {
       return "already exists: " + f.getFile();

@@ -1,8 +1,12 @@
 package io.chunkstore.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkstore.control.ControlClient;
+import io.chunkstore.control.LiveMount;
+import io.chunkstore.control.NotMountedException;
+import io.chunkstore.fsck.ReportJson;
+import io.chunkstore.store.StoreLockedException;
 import io.chunkstore.fsck.Cancellation;
 import io.chunkstore.fsck.CancelledException;
 import io.chunkstore.fsck.Finding;
@@ -35,7 +39,8 @@ import picocli.CommandLine.Parameters;
         "Without options: a structural check that reads no pack data (the index against itself and the packs' trailers)."},
     footer = {"", "Exit status (as e2fsck): 0 clean, 1 errors fixed and none left, 4 errors left,",
         "8 operational error, 16 usage error, 32 cancelled (Ctrl-C; --read-data resumes next time).",
-        "--repair, --repair-from and --rebuild-index need the store unmounted."})
+        "While the store is mounted, the check (and --read-data) runs inside the mount's daemon on a",
+        "snapshot of its index; --repair, --repair-from and --rebuild-index need the store unmounted."})
 final class FsckCommand implements Callable<Integer> {
   static final int CLEAN = 0;
   static final int LEFT = 4;
@@ -80,21 +85,73 @@ final class FsckCommand implements Callable<Integer> {
     boolean read = readData || subset != null;
     Cancellation cancel = Interrupts.onSigint();
     TerminalProgress progress = new TerminalProgress();
-    Report report;
+    JsonNode report;
     try {
+      Report r;
       if (rebuildIndex) {
-        report = IndexRebuild.run(store, progress, cancel);
+        r = IndexRebuild.run(store, progress, cancel);
       } else if (repairFrom != null) {
-        report = RepairFrom.run(store, repairFrom, progress, cancel);
+        r = RepairFrom.run(store, repairFrom, progress, cancel);
       } else {
-        report = check(part, read, progress, cancel);
+        r = check(part, read, progress, cancel);
       }
+      report = ReportJson.of(store.toString(), r);
     } catch (CancelledException e) {
       System.err.println("fsck: cancelled" + (read ? "; the next --read-data resumes where this one stopped" : ""));
       return CANCELLED;
+    } catch (StoreLockedException locked) {
+      if (rebuildIndex || repairFrom != null || repair) {
+        String what = rebuildIndex ? "--rebuild-index" : repairFrom != null ? "--repair-from" : "--repair";
+        System.err.println("fsck: " + what + " needs the store unmounted; " + LiveMount.explain(locked).getMessage());
+        return OPERATIONAL;
+      }
+      report = throughDaemon(locked, read, subset == null ? "100%" : subset, progress);
     }
-    print(report, json ? null : System.out);
-    return report.exitStatus();
+    if (json) {
+      System.out.println(report);
+    } else {
+      print(report, System.out);
+    }
+    return report.path("exitStatus").asInt(OPERATIONAL);
+  }
+
+  /** A read-only check run by the mount daemon that holds the store, on a snapshot of its index. */
+  private JsonNode throughDaemon(StoreLockedException locked, boolean read, String subset, TerminalProgress progress)
+      throws IOException {
+    ObjectNode request = ControlClient.request("fsck");
+    request.put("readData", read);
+    request.put("subset", subset);
+    try (ControlClient daemon = ControlClient.connect(store)) {
+      return daemon.call(request, new DaemonProgress(progress));
+    } catch (NotMountedException notMounted) {
+      throw locked; // held by a command that is not a mount
+    } finally {
+      progress.done();
+    }
+  }
+
+  /** Shows the progress lines a daemon streams with the local bar. */
+  static final class DaemonProgress implements java.util.function.Consumer<JsonNode> {
+    private final TerminalProgress bar;
+    private String phase;
+    private long done;
+
+    DaemonProgress(TerminalProgress bar) {
+      this.bar = bar;
+    }
+
+    @Override
+    public void accept(JsonNode p) {
+      String ph = p.path("phase").asText();
+      if (!ph.equals(phase)) {
+        phase = ph;
+        done = 0;
+        bar.start(ph, p.path("total").asLong(-1));
+      }
+      long now = p.path("done").asLong();
+      bar.advance(now - done);
+      done = now;
+    }
   }
 
   private Report check(Subset part, boolean read, TerminalProgress progress, Cancellation cancel) throws IOException {
@@ -125,65 +182,48 @@ final class FsckCommand implements Callable<Integer> {
     }
   }
 
-  private void print(Report r, PrintStream out) throws IOException {
-    if (out == null) {
-      System.out.println(toJson(r));
-      return;
+  private void print(JsonNode r, PrintStream out) {
+    JsonNode f = r.path("figures");
+    if (f.has("blocksFromTrailers")) {
+      out.printf(Locale.ROOT, "rebuilt the index: %d blocks from the trailers of %d packs, the file tree %s%n",
+          f.path("blocksFromTrailers").asLong(), f.path("packsRead").asLong(), f.has("treeFromBackupTakenAt")
+              ? "from the backup of " + java.time.Instant.ofEpochSecond(f.path("treeFromBackupTakenAt").asLong())
+              : "lost (there was no backup)");
     }
-    Map<String, Long> f = r.figures();
-    out.printf(Locale.ROOT, "%s: %d inodes, %d extents, %d blocks, %d packs checked%s%n", store,
-        f.getOrDefault("inodes", 0L), f.getOrDefault("extents", 0L), f.getOrDefault("blocks", 0L),
-        f.getOrDefault("packs", 0L), f.containsKey("blocksHashed")
-            ? String.format(Locale.ROOT, "; %d blocks read and hashed in %.1f s", f.get("blocksHashed"),
-                f.getOrDefault("readDataMillis", 0L) / 1000.0) : "");
-    for (Finding x : r.findings()) {
-      out.printf("%s %s %s: %s%n", x.isError() ? "error " : "notice", label(x.kind()), x.subject(), x.detail());
-      for (String p : x.paths()) {
-        out.println("    " + p.replace("\n", "\\n"));
+    if (f.has("filesHealed")) {
+      out.printf(Locale.ROOT, "restored %d blocks: %d files healed, %d still hurt%n", f.path("blocksRestored").asLong(),
+          f.path("filesHealed").asLong(), f.path("filesStillHurt").asLong());
+    } else {
+      out.printf(Locale.ROOT, "%s: %d inodes, %d extents, %d blocks, %d packs checked%s%n", store,
+          f.path("inodes").asLong(), f.path("extents").asLong(), f.path("blocks").asLong(), f.path("packs").asLong(),
+          f.has("blocksHashed") ? String.format(Locale.ROOT, "; %d blocks (%s) read and hashed in %.1f s",
+              f.path("blocksHashed").asLong(), Sizes.human(f.path("bytesHashed").asLong()),
+              f.path("readDataMillis").asLong() / 1000.0) : "");
+    }
+    int errors = 0;
+    for (JsonNode x : r.path("findings")) {
+      boolean error = x.path("severity").asText().equals("error");
+      errors += error ? 1 : 0;
+      out.printf("%s %s %s: %s%n", error ? "error " : "notice", x.path("kind").asText().replace('_', ' '),
+          x.path("subject").asText(), x.path("detail").asText());
+      for (JsonNode p : x.path("paths")) {
+        out.println("    " + p.asText().replace("\n", "\\n"));
       }
     }
-    if (!r.fixedFindings().isEmpty()) {
-      Map<String, Integer> byKind = new TreeMap<>();
-      r.fixedFindings().stream().filter(Finding::isError).forEach(x -> byKind.merge(label(x.kind()), 1, Integer::sum));
-      if (!byKind.isEmpty()) {
-        out.println("fixed: " + byKind.toString().replaceAll("[{}]", "").replace("=", " x"));
+    Map<String, Integer> byKind = new TreeMap<>();
+    for (JsonNode x : r.path("fixed")) {
+      if (x.path("severity").asText().equals("error")) {
+        byKind.merge(x.path("kind").asText().replace('_', ' '), 1, Integer::sum);
       }
     }
-    int errors = r.errors().size();
-    out.println(switch (r.exitStatus()) {
+    if (!byKind.isEmpty()) {
+      out.println("fixed: " + byKind.toString().replaceAll("[{}]", "").replace("=", " x"));
+    }
+    out.println(switch (r.path("exitStatus").asInt()) {
       case 0 -> "clean";
       case 1 -> "errors fixed; none left";
       default -> errors + " error" + (errors == 1 ? "" : "s") + " left" + (repair ? "" : "; --repair fixes what can be fixed");
     });
-  }
-
-  private String toJson(Report r) {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    root.put("store", store.toString());
-    root.put("exitStatus", r.exitStatus());
-    root.put("status", switch (r.exitStatus()) {
-      case 0 -> "clean";
-      case 1 -> "fixed";
-      default -> "errors";
-    });
-    ObjectNode figures = root.putObject("figures");
-    r.figures().forEach(figures::put);
-    findings(root.putArray("findings"), r.findings());
-    findings(root.putArray("fixed"), r.fixedFindings());
-    return root.toString();
-  }
-
-  private static void findings(ArrayNode out, List<Finding> list) {
-    for (Finding f : list) {
-      ObjectNode o = out.addObject();
-      o.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
-      o.put("severity", f.kind().severity().name().toLowerCase(Locale.ROOT));
-      o.put("subject", f.subject());
-      o.put("detail", f.detail());
-      ArrayNode paths = o.putArray("paths");
-      f.paths().forEach(paths::add);
-    }
   }
 
   static String label(Finding.Kind k) {

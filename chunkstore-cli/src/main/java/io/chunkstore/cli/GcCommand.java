@@ -1,10 +1,14 @@
 package io.chunkstore.cli;
 
-import io.chunkstore.fsck.Cancellation;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chunkstore.control.ControlClient;
+import io.chunkstore.control.NotMountedException;
+import io.chunkstore.gc.GcJson;
+import io.chunkstore.store.StoreLockedException;
 import io.chunkstore.fsck.CancelledException;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.gc.GcExecutor;
-import io.chunkstore.gc.GcPlan;
 import io.chunkstore.gc.GcPlanner;
 import io.chunkstore.gc.GcRefusedException;
 import java.nio.file.Path;
@@ -21,7 +25,8 @@ import picocli.CommandLine.Parameters;
         "Drops unreferenced blocks, deletes packs with nothing live, and rewrites packs whose live share is"
             + " below --rewrite-below into new ones. Safe to kill at any point: the next gc finishes the work."},
     footer = {"", "Exit status: 0 done, 4 refused because the store has errors (run chunkstore-fsck --repair),",
-        "8 operational error, 16 usage error, 32 cancelled (what was done is kept)."})
+        "8 operational error, 16 usage error, 32 cancelled (what was done is kept).",
+        "While the store is mounted, the mount's daemon runs gc online: writes go on, no read fails."})
 final class GcCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
@@ -43,45 +48,57 @@ final class GcCommand implements Callable<Integer> {
       return FsckCommand.USAGE;
     }
     double threshold = rewriteBelow / 100.0;
-    if (dryRun) {
-      GcPlan plan;
-      try (MaintenanceStore m = MaintenanceStore.open(store)) {
-        plan = GcPlanner.plan(m, threshold);
-      }
-      if (json) {
-        System.out.printf(Locale.ROOT, "{\"dryRun\":true,\"blocksToDrop\":%d,\"packsToDelete\":%d,\"packsToRewrite\":%d,"
-            + "\"bytesToRewrite\":%d,\"bytesToFree\":%d,\"leftoverPacks\":%d,\"orphanPacks\":%d}%n", plan.blocksToDrop(),
-            plan.with(GcPlan.Action.DELETE).size(), plan.with(GcPlan.Action.REWRITE).size(), plan.bytesToRewrite(),
-            plan.bytesToFree(), plan.retired().size(), plan.orphanPacks().size());
-      } else {
-        System.out.printf(Locale.ROOT, "would drop %d blocks, delete %d packs, rewrite %d packs (%s of live data),"
-            + " and free about %s%s%n", plan.blocksToDrop(), plan.with(GcPlan.Action.DELETE).size() + plan.retired().size(),
-            plan.with(GcPlan.Action.REWRITE).size(), Sizes.human(plan.bytesToRewrite()), Sizes.human(plan.bytesToFree()),
-            plan.orphanPacks().isEmpty() ? "" : "; " + plan.orphanPacks().size() + " packs no record names would be recorded first");
-      }
-      return 0;
-    }
-    Cancellation cancel = Interrupts.onSigint();
-    long started = System.nanoTime();
-    GcExecutor.GcResult r;
+    TerminalProgress progress = new TerminalProgress();
+    JsonNode r;
     try {
-      r = GcExecutor.run(store, threshold, new TerminalProgress(), cancel);
+      r = dryRun ? plan(threshold) : collect(threshold, progress);
     } catch (GcRefusedException e) {
       System.err.println("gc: " + e.getMessage());
       return FsckCommand.LEFT;
     } catch (CancelledException e) {
       System.err.println("gc: cancelled; what was done is kept, and the next gc goes on from there");
       return FsckCommand.CANCELLED;
+    } catch (StoreLockedException locked) {
+      r = throughDaemon(locked, progress); // mounted: the daemon runs it, online
     }
-    double secs = (System.nanoTime() - started) / 1e9;
     if (json) {
-      System.out.printf(Locale.ROOT, "{\"blocksDropped\":%d,\"packsDeleted\":%d,\"packsWritten\":%d,\"bytesWritten\":%d,"
-          + "\"bytesFreed\":%d,\"seconds\":%.3f}%n", r.blocksDropped(), r.packsDeleted(), r.packsWritten(),
-          r.bytesWritten(), r.bytesFreed(), secs);
+      System.out.println(r);
+    } else if (dryRun) {
+      System.out.printf(Locale.ROOT, "would drop %d blocks, delete %d packs, rewrite %d packs (%s of live data),"
+          + " and free about %s%s%n", r.path("blocksToDrop").asLong(), r.path("packsToDelete").asLong(),
+          r.path("packsToRewrite").asLong(), Sizes.human(r.path("bytesToRewrite").asLong()),
+          Sizes.human(r.path("bytesToFree").asLong()), r.path("orphanPacks").asLong() == 0 ? ""
+              : "; " + r.path("orphanPacks").asLong() + " packs no record names would be recorded first");
     } else {
       System.out.printf(Locale.ROOT, "dropped %d blocks, deleted %d packs, wrote %d new ones; freed %s in %.1f s%n",
-          r.blocksDropped(), r.packsDeleted(), r.packsWritten(), Sizes.human(Math.max(0, r.bytesFreed())), secs);
+          r.path("blocksDropped").asLong(), r.path("packsDeleted").asLong(), r.path("packsWritten").asLong(),
+          Sizes.human(Math.max(0, r.path("bytesFreed").asLong())), r.path("seconds").asDouble());
     }
     return 0;
+  }
+
+  private JsonNode plan(double threshold) throws java.io.IOException {
+    try (MaintenanceStore m = MaintenanceStore.open(store)) {
+      return GcJson.plan(GcPlanner.plan(m, threshold));
+    }
+  }
+
+  private JsonNode collect(double threshold, TerminalProgress progress) throws java.io.IOException {
+    long started = System.nanoTime();
+    GcExecutor.GcResult r = GcExecutor.run(store, threshold, progress, Interrupts.onSigint());
+    return GcJson.result(r, (System.nanoTime() - started) / 1e9);
+  }
+
+  private JsonNode throughDaemon(StoreLockedException locked, TerminalProgress progress) throws java.io.IOException {
+    ObjectNode request = ControlClient.request("gc");
+    request.put("rewriteBelow", rewriteBelow);
+    request.put("dryRun", dryRun);
+    try (ControlClient daemon = ControlClient.connect(store)) {
+      return daemon.call(request, new FsckCommand.DaemonProgress(progress));
+    } catch (NotMountedException notMounted) {
+      throw locked;
+    } finally {
+      progress.done();
+    }
   }
 }

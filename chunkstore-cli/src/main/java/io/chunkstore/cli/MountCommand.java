@@ -1,5 +1,6 @@
 package io.chunkstore.cli;
 
+import io.chunkstore.control.ControlSetup;
 import io.chunkstore.fuse.Mounter;
 import io.chunkstore.store.StorePermissions;
 import java.io.BufferedReader;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Parameters;
     description = {"Mount a store as a read-write POSIX file system (also: dedup-mount STORE MOUNTPOINT).",
         "Runs in the background unless -f is given; its log goes to STORE/mount.log.",
         "Unmount with 'chunkstore umount MOUNTPOINT', 'fusermount -u MOUNTPOINT' or SIGTERM: every write is "
-            + "folded into the store and the store closed before the process exits."},
+            + "folded into the store and the store closed before the process exits.",
+        "While mounted, the daemon answers 'chunkstore stats STORE' through its control",
+        "socket, STORE/control.sock (mode 0600)."},
     footerHeading = "%nMount options (-o):%n",
     footer = {
         "  ro                     read-only",
@@ -30,6 +33,8 @@ import picocli.CommandLine.Parameters;
         "  nodefault_permissions  skip the kernel's mode and owner checks (on by default)",
         "  cache=SIZE             decompressed block cache (default 256M)",
         "  staging=SIZE           writes held in memory before they are stored (256M)",
+        "  autogc=PCT             gc by itself, online, when dead bytes pass PCT% of the store",
+        "  backup_interval=MIN    back the index up every MIN minutes (default 60; 0: only at unmount)",
         "  attr_timeout=0         every name of a hard-linked file exact at once",
         "                         (by default another name may lag a change by 1 s)",
         "  anything else          passed on to libfuse as it is"})
@@ -84,7 +89,7 @@ final class MountCommand implements Callable<Integer> {
           System.err.println("mounted " + store + " at " + mountPoint + "; unmount with: chunkstore umount "
               + mountPoint + " (or fusermount -u)");
         }
-      });
+      }, controlHandlers(autogcPercent, backupMinutes));
     } catch (IOException | RuntimeException e) {
       if (notifyReady) {
         readyOut.println(ERROR + Errors.sentence(e));
@@ -95,6 +100,24 @@ final class MountCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  /**
+   * What the mount's control socket serves beyond info, stats and flush: modules add their
+   * operations here (fsck and gc from chunkstore-fsck).
+   */
+  static ControlSetup controlHandlers(int autogcPercent, int backupMinutes) {
+    ControlSetup backups = (s, registry) -> {
+      if (backupMinutes > 0) {
+        s.backupPeriodically(java.time.Duration.ofMinutes(backupMinutes));
+      }
+    };
+    return backups.andThen(io.chunkstore.gc.MaintenanceControl.setup(autogcPercent, AUTOGC_EVERY_MILLIS));
+  }
+
+  /** How often a mount with -o autogc looks at its dead bytes. */
+  private static final long AUTOGC_EVERY_MILLIS = Long.getLong("chunkstore.autogc.everyMillis", 60_000);
+  private int autogcPercent;
+  private int backupMinutes = 60;
 
   private Mounter.Options parseOptions() {
     boolean ro = false;
@@ -119,6 +142,10 @@ final class MountCommand implements Callable<Integer> {
             cache = Sizes.parse(opt.substring(6));
           } else if (opt.startsWith("staging=")) {
             staging = Sizes.parse(opt.substring(8));
+          } else if (opt.startsWith("autogc=")) {
+            autogcPercent = wholeNumberOption(opt, 1, 99);
+          } else if (opt.startsWith("backup_interval=")) {
+            backupMinutes = wholeNumberOption(opt, 0, 100_000);
           } else {
             extra.add(opt);
           }
@@ -126,6 +153,20 @@ final class MountCommand implements Callable<Integer> {
       }
     }
     return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug);
+  }
+
+  private static int wholeNumberOption(String opt, int min, int max) {
+    String v = opt.substring(opt.indexOf('=') + 1);
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // told below
+    }
+    throw new IllegalArgumentException(
+        "-o " + opt.substring(0, opt.indexOf('=')) + " takes a whole number from " + min + " to " + max + ", not '" + v + "'");
   }
 
   /** Starts this command again with -f in a new session, and returns once it has mounted. */

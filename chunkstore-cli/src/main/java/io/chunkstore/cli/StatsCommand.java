@@ -1,8 +1,14 @@
 package io.chunkstore.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chunkstore.ChunkStore;
-import io.chunkstore.StoreStats;
+import io.chunkstore.control.ControlClient;
+import io.chunkstore.control.NotMountedException;
+import io.chunkstore.control.StoreControl;
+import io.chunkstore.store.StoreLockedException;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,8 +16,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-    description = "Show how much the store holds and how much dedup and compression saved.")
+    description = {"Show how much the store holds, how much dedup and compression saved, and how much "
+        + "space blocks no file uses any more take (what gc frees).",
+        "Works while the store is mounted: the mount daemon answers through its",
+        "control socket, STORE/control.sock."})
 final class StatsCommand implements Callable<Integer> {
+  /** A daemon that says nothing for this long is stuck; stats of a big store take seconds. */
+  private static final Duration DAEMON_TIMEOUT = Duration.ofMinutes(5);
+
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
 
@@ -20,25 +32,37 @@ final class StatsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StoreStats s;
-    try (ChunkStore cs = Stores.open(store)) {
-      s = cs.stats();
-    }
+    JsonNode s = read();
     if (json) {
-      System.out.printf(Locale.ROOT,
-          "{\"logicalBytes\":%d,\"uniqueRawBytes\":%d,\"storedBytes\":%d,\"uniqueBlocks\":%d,\"packs\":%d,"
-              + "\"dedupRatio\":%.4f,\"compressionRatio\":%.4f,\"totalRatio\":%.4f}%n",
-          s.logicalBytes(), s.uniqueRawBytes(), s.storedBytes(), s.uniqueBlocks(), s.packs(), s.dedupRatio(),
-          s.compressionRatio(), s.totalRatio());
-    } else {
-      System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(s.logicalBytes()), s.logicalBytes());
-      System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.uniqueBlocks(), Sizes.human(s.uniqueRawBytes()));
-      System.out.printf(Locale.ROOT, "stored              %s in %d pack%s%n", Sizes.human(s.storedBytes()), s.packs(),
-          s.packs() == 1 ? "" : "s");
-      System.out.printf(Locale.ROOT, "dedup ratio         %.2fx%n", s.dedupRatio());
-      System.out.printf(Locale.ROOT, "compression ratio   %.2fx%n", s.compressionRatio());
-      System.out.printf(Locale.ROOT, "total saving        %.2fx%n", s.totalRatio());
+      System.out.println(s);
+      return 0;
     }
+    long logical = s.path("logicalBytes").asLong();
+    long packs = s.path("packs").asLong();
+    long dead = s.path("deadBytes").asLong();
+    System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(logical), logical);
+    System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.path("uniqueBlocks").asLong(),
+        Sizes.human(s.path("uniqueRawBytes").asLong()));
+    System.out.printf(Locale.ROOT, "stored              %s in %d pack%s%n", Sizes.human(s.path("storedBytes").asLong()),
+        packs, packs == 1 ? "" : "s");
+    System.out.printf(Locale.ROOT, "dead (gc frees)     %s in %d unused block%s%n", Sizes.human(dead),
+        s.path("deadBlocks").asLong(), s.path("deadBlocks").asLong() == 1 ? "" : "s");
+    System.out.printf(Locale.ROOT, "dedup ratio         %.2fx%n", s.path("dedupRatio").asDouble());
+    System.out.printf(Locale.ROOT, "compression ratio   %.2fx%n", s.path("compressionRatio").asDouble());
+    System.out.printf(Locale.ROOT, "total saving        %.2fx%n", s.path("totalRatio").asDouble());
     return 0;
+  }
+
+  /** From the store itself, or, while a mount holds it, from the mount daemon. */
+  private JsonNode read() throws IOException {
+    try (ChunkStore cs = Stores.open(store)) {
+      return StoreControl.stats(cs);
+    } catch (StoreLockedException locked) {
+      try (ControlClient daemon = ControlClient.connect(store).timeout(DAEMON_TIMEOUT)) {
+        return daemon.call("stats");
+      } catch (NotMountedException notMounted) {
+        throw locked; // held by a put or another command, or by a daemon killed mid-start
+      }
+    }
   }
 }

@@ -229,6 +229,41 @@ public final class Index implements AutoCloseable {
     }
   }
 
+  /** What {@link #forEachBlockWithRefCount} hands over for every block. */
+  @FunctionalInterface
+  public interface BlockWithRefCount {
+    /** One indexed block, where it is stored and how many extents name it (0 if none). */
+    void accept(BlockId id, BlockRecord record, long refCount);
+  }
+
+  /**
+   * Calls {@code action} for every indexed block with its refcount, as of one moment: both
+   * column families are read from one snapshot, side by side in key order, so a concurrent
+   * write never shows a block with another moment's count. A block without a refcount entry
+   * counts 0.
+   */
+  public void forEachBlockWithRefCount(BlockWithRefCount action) {
+    org.rocksdb.Snapshot snapshot = db.getSnapshot();
+    try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot);
+        RocksIterator b = db.newIterator(blocks, ro);
+        RocksIterator r = db.newIterator(refs, ro)) {
+      r.seekToFirst();
+      for (b.seekToFirst(); b.isValid(); b.next()) {
+        byte[] id = b.key();
+        // both are ordered by RocksDB's bytewise comparator: unsigned lexicographic
+        while (r.isValid() && Arrays.compareUnsigned(r.key(), id) < 0) {
+          r.next();
+        }
+        long count = r.isValid() && Arrays.equals(r.key(), id) ? Codec64.fromLittleEndian(r.value()) : 0;
+        action.accept(BlockId.wrap(id), BlockRecord.decode(b.value()), count);
+      }
+      check(b);
+      check(r);
+    } finally {
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
   /** A sealed pack, if it is indexed. */
   public Optional<PackRecord> pack(PackId id) {
     byte[] v = get(packs, id.toBytes());

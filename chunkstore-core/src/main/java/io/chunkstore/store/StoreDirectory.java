@@ -130,8 +130,8 @@ public final class StoreDirectory implements AutoCloseable {
   /**
    * Opens the store in {@code dir} and takes its lock.
    *
-   * @throws StoreException if {@code dir} is not a store, has another format version, or is
-   *     locked by another process
+   * @throws StoreException if {@code dir} is not a store or has another format version
+   * @throws StoreLockedException if another process holds its lock
    */
   public static StoreDirectory open(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
@@ -175,10 +175,9 @@ public final class StoreDirectory implements AutoCloseable {
       lock = null;
     }
     if (lock == null) {
-      String holder = readHolder(ch);
+      long holder = readHolder(ch);
       ch.close();
-      throw new StoreException("the store at " + dir + " is in use by another process" + holder
-          + "; unmount it or wait for it to finish");
+      throw new StoreLockedException(dir, holder);
     }
     ch.truncate(0);
     ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
@@ -199,14 +198,15 @@ public final class StoreDirectory implements AutoCloseable {
     }
   }
 
-  private static String readHolder(FileChannel ch) {
+  /** The pid the lock file names, or -1. */
+  private static long readHolder(FileChannel ch) {
     try {
       ByteBuffer b = ByteBuffer.allocate(32);
       ch.read(b, 0);
       String pid = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
-      return pid.isEmpty() ? "" : " (pid " + pid + ")";
-    } catch (IOException e) {
-      return "";
+      return pid.isEmpty() ? -1 : Long.parseLong(pid);
+    } catch (IOException | NumberFormatException e) {
+      return -1;
     }
   }
 

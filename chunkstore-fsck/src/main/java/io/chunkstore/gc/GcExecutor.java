@@ -399,6 +399,8 @@ public final class GcExecutor {
     }
   }
 
+  /** Consumed packs that could not be retired: a dead block of theirs was named again. */
+  private final List<GcPlan.PackPlan> spared = new ArrayList<>();
   /** Packs retired by this run, to delete once their batch is durable. */
   private final Set<PackId> retired = new HashSet<>();
   /** What the batch that moves blocks also records (a new pack becoming stored). */
@@ -441,19 +443,28 @@ public final class GcExecutor {
   /** Source packs whose live blocks are all in the writer (or in packs already committed). */
   private final List<GcPlan.PackPlan> consumed = new ArrayList<>();
 
+  /** How often gc copies a pack again whose dead blocks a writer named meanwhile (online only). */
+  private static final int REWRITE_ATTEMPTS = 3;
+
   private void rewrite(List<GcPlan.PackPlan> packs) throws IOException {
     try {
-      for (GcPlan.PackPlan p : packs) {
-        cancel.check();
-        // what is dead is decided now, not by the plan: online, a block may have died since
-        List<BlockId> deadNow = copyLiveBlocks(p);
-        consumed.add(new GcPlan.PackPlan(p.pack(), p.liveBytes(), p.liveBlocks(), deadNow, 0, p.action()));
-        if (writer.size() >= config.packSize()) {
+      List<GcPlan.PackPlan> todo = packs;
+      for (int attempt = 0; attempt < REWRITE_ATTEMPTS && !todo.isEmpty(); attempt++) {
+        for (GcPlan.PackPlan p : todo) {
+          cancel.check();
+          // what is dead is decided now, not by the plan: online, a block may have died since
+          List<BlockId> deadNow = copyLiveBlocks(p);
+          consumed.add(new GcPlan.PackPlan(p.pack(), p.liveBytes(), p.liveBlocks(), deadNow, 0, p.action()));
+          if (writer.size() >= config.packSize()) {
+            commitNewPack();
+          }
+        }
+        if (!consumed.isEmpty()) {
           commitNewPack();
         }
-      }
-      if (!consumed.isEmpty()) {
-        commitNewPack();
+        // packs a write named a dead block of since they were copied: copy what is live now, again
+        todo = List.copyOf(spared);
+        spared.clear();
       }
     } finally {
       if (writer != null) {
@@ -535,6 +546,8 @@ public final class GcExecutor {
     for (GcPlan.PackPlan p : consumed) {
       if (retired.contains(p.pack().id())) {
         deletePack(p.pack());
+      } else {
+        spared.add(p);
       }
     }
     consumed.clear();

@@ -1,6 +1,8 @@
 package io.chunkstore.fuse;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.control.ControlSetup;
+import io.chunkstore.control.StoreControl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,6 +47,20 @@ public final class Mounter {
    * @throws MountException (or a store error) with one sentence if the mount cannot be made
    */
   public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
+    run(storeDir, mountPoint, opts, onReady, ControlSetup.NONE);
+  }
+
+  /**
+   * Mounts {@code storeDir} at {@code mountPoint} and blocks until it is unmounted; while mounted,
+   * serves {@code STORE/control.sock} with info, stats and flush, and whatever {@code control}
+   * registers (fsck, gc).
+   *
+   * @param onReady called once the mount is usable
+   * @param control further operations for the control socket
+   * @throws MountException (or a store error) with one sentence if the mount cannot be made
+   */
+  public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady, ControlSetup control)
+      throws IOException {
     checkMountPoint(mountPoint, opts);
     checkFuse();
     ChunkStore store = ChunkStore.open(storeDir,
@@ -69,6 +85,7 @@ public final class Mounter {
     }, "chunkstore-unmount");
     Runtime.getRuntime().addShutdownHook(hook);
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    StoreControl controlSocket = null;
     Thread loop = new Thread(() -> {
       try {
         fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
@@ -83,6 +100,7 @@ public final class Mounter {
       }
       if (fs.ready().getCount() == 0) {
         log.info("mounted {} at {}", storeDir, mountPoint);
+        controlSocket = startControlSocket(store, mountPoint, control);
         onReady.run();
       }
       loop.join();
@@ -95,6 +113,7 @@ public final class Mounter {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while mounted");
     } finally {
+      stopControlSocket(controlSocket);
       try {
         fs.flushAll();
       } finally {
@@ -106,6 +125,29 @@ public final class Mounter {
         } catch (IllegalStateException shuttingDown) {
           // the hook is running and waits for 'closed'
         }
+      }
+    }
+  }
+
+  /** The control socket; a mount works without one, so a failure to make it is only logged. */
+  private static StoreControl startControlSocket(ChunkStore store, Path mountPoint, ControlSetup control) {
+    try {
+      StoreControl c = StoreControl.start(store, mountPoint, control);
+      log.info("control socket at {}", c.socket());
+      return c;
+    } catch (IOException | RuntimeException e) {
+      log.warn("no control socket ({}): stats, fsck and gc cannot reach this mount", e.getMessage());
+      return null;
+    }
+  }
+
+  /** Before the store closes: running requests are cancelled and the socket removed. */
+  private static void stopControlSocket(StoreControl controlSocket) {
+    if (controlSocket != null) {
+      try {
+        controlSocket.close();
+      } catch (IOException | RuntimeException e) {
+        log.warn("closing the control socket: {}", e.toString());
       }
     }
   }

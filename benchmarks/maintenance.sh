@@ -9,7 +9,7 @@
 # 1. The same two snapshots (v1.tar, v2.tar) into a store, a restic repository and a borg one.
 # 2. --read-data: `chunkstore-fsck --read-data` vs `restic check --read-data` vs `borg check --verify-data`,
 #    and the single-thread JMH rate of decompress+hash (VerifyBenchmark) in the same run.
-# 3. gc after deleting v1.tar: `chunkstore rm` + `chunkstore gc` vs `restic forget --prune` vs
+# 3. gc after deleting v1.tar (through a mount) + `chunkstore gc` vs `restic forget --prune` vs
 #    `borg delete` + `borg compact`: wall time and bytes freed (du of the store before and after).
 # 4. A structural check of a store of 1M blocks (fixed:256 chunks of 256 MiB): time and peak RSS.
 set -euo pipefail
@@ -51,7 +51,9 @@ jmh=$(java -jar "$ROOT/benchmarks/target/benchmarks.jar" VerifyBenchmark -p hash
 
 say "gc after deleting v1.tar..."
 s0=$(du_b "$WORK/store"); r0=$(du_b "$WORK/restic"); b0=$(du_b "$WORK/borg")
-"$CS" rm "$WORK/store" /v1.tar
+mkdir -p "$WORK/mnt"   # delete v1.tar through a mount: what a user of the mount does
+"$CS" mount "$WORK/store" "$WORK/mnt" >/dev/null 2>&1 && rm "$WORK/mnt/v1.tar" && "$CS" umount "$WORK/mnt" >/dev/null 2>&1 ||
+  die "could not delete v1.tar through a mount"
 read -r gw gc_ gm < <(row ours "$CS" gc "$WORK/store")
 v1=$(restic -r "$WORK/restic" snapshots --json | python3 -c 'import json,sys; print([s["short_id"] for s in json.load(sys.stdin) if "v1.tar" in s["paths"][0]][0])')
 read -r pw pc pm < <(row restic restic -r "$WORK/restic" forget "$v1" --prune)

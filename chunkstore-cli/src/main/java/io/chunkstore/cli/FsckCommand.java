@@ -5,25 +5,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkstore.control.ControlClient;
 import io.chunkstore.control.LiveMount;
 import io.chunkstore.control.NotMountedException;
-import io.chunkstore.fsck.ReportJson;
-import io.chunkstore.store.StoreLockedException;
 import io.chunkstore.fsck.Cancellation;
 import io.chunkstore.fsck.CancelledException;
-import io.chunkstore.fsck.Finding;
 import io.chunkstore.fsck.IndexRebuild;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.fsck.ReadDataCheck;
 import io.chunkstore.fsck.Repair;
 import io.chunkstore.fsck.RepairFrom;
 import io.chunkstore.fsck.Report;
+import io.chunkstore.fsck.ReportJson;
 import io.chunkstore.fsck.StructuralCheck;
 import io.chunkstore.fsck.Subset;
 import io.chunkstore.gc.GcExecutor;
-import io.chunkstore.id.PackId;
+import io.chunkstore.store.StoreLockedException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -163,22 +160,10 @@ final class FsckCommand implements Callable<Integer> {
         }
         return r;
       };
-      Report first = check.run();
       if (!repair) {
-        return first;
+        return check.run();
       }
-      Report r = Repair.run(m, first, check);
-      List<PackId> damaged = r.findings().stream()
-          .filter(f -> f.kind() == Finding.Kind.DAMAGED_PACK || f.kind() == Finding.Kind.PACK_SIZE_MISMATCH)
-          .map(f -> PackId.fromHex(f.subject().substring("pack ".length()))).distinct().toList();
-      if (!damaged.isEmpty()) {
-        long saved = GcExecutor.salvage(m, damaged, progress);
-        r.figure("blocksSalvaged", saved);
-        Report after = Repair.run(m, check.run(), check);
-        r.absorb(after);
-        r.replaceFindings(after);
-      }
-      return r;
+      return GcExecutor.repair(m, check, progress);
     }
   }
 
@@ -224,9 +209,5 @@ final class FsckCommand implements Callable<Integer> {
       case 1 -> "errors fixed; none left";
       default -> errors + " error" + (errors == 1 ? "" : "s") + " left" + (repair ? "" : "; --repair fixes what can be fixed");
     });
-  }
-
-  static String label(Finding.Kind k) {
-    return k.name().toLowerCase(Locale.ROOT).replace('_', ' ');
   }
 }

@@ -11,6 +11,7 @@ import io.chunkstore.fsck.StructuralCheck;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.fsck.PackAdoption;
 import io.chunkstore.fsck.ProgressListener;
+import io.chunkstore.fsck.Repair;
 import io.chunkstore.hashing.Hasher;
 import io.chunkstore.id.BlockId;
 import io.chunkstore.id.PackId;
@@ -203,6 +204,25 @@ public final class GcExecutor {
       }
     }
     return saved;
+  }
+
+  /**
+   * What {@code chunkstore-fsck --repair} does: the fixes the findings carry ({@link Repair}),
+   * then the salvage of every pack that cannot be read whole, then the fixes again.
+   */
+  public static Report repair(MaintenanceStore store, Repair.Check check, ProgressListener progress) throws IOException {
+    Report r = Repair.run(store, check.run(), check);
+    List<PackId> damaged = r.findings().stream()
+        .filter(f -> f.kind() == Finding.Kind.DAMAGED_PACK || f.kind() == Finding.Kind.PACK_SIZE_MISMATCH)
+        .map(f -> PackId.fromHex(f.subject().substring("pack ".length()))).distinct().toList();
+    if (damaged.isEmpty()) {
+      return r;
+    }
+    r.figure("blocksSalvaged", salvage(store, damaged, progress));
+    Report after = Repair.run(store, check.run(), check);
+    r.absorb(after);
+    r.replaceFindings(after);
+    return r;
   }
 
   /** Blocks of damaged packs that fail to read: quarantined in the batch that retires their pack. */

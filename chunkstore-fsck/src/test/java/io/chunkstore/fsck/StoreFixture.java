@@ -127,18 +127,7 @@ final class StoreFixture {
         }
         return r;
       };
-      Report r = Repair.run(m, check.run(), check);
-      List<io.chunkstore.id.PackId> damaged = r.findings().stream()
-          .filter(x -> x.kind() == Finding.Kind.DAMAGED_PACK || x.kind() == Finding.Kind.PACK_SIZE_MISMATCH)
-          .map(x -> io.chunkstore.id.PackId.fromHex(x.subject().substring("pack ".length()))).distinct().toList();
-      if (damaged.isEmpty()) {
-        return r;
-      }
-      io.chunkstore.gc.GcExecutor.salvage(m, damaged, ProgressListener.NONE);
-      Report after = Repair.run(m, check.run(), check);
-      r.absorb(after);
-      r.replaceFindings(after);
-      return r;
+      return io.chunkstore.gc.GcExecutor.repair(m, check, ProgressListener.NONE);
     }
   }
 

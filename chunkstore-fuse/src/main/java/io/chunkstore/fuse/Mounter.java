@@ -15,9 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mounts a store: checks what can be checked first (the mount point, /dev/fuse, libfuse, the
+ * Mounts a store: checks what can be checked first (the mount point, the options, /dev/fuse, the
  * store's lock), mounts, and after the kernel lets go — {@code fusermount -u}, {@code umount} or
  * SIGTERM — folds every open file and closes the store before returning.
+ *
+ * <p>Two adapters: {@link LowLevelFuse}, the default, speaks the kernel's FUSE protocol on
+ * /dev/fuse itself (inode-based requests, one kernel inode per file, 1 MiB writes) and mounts
+ * with mount(2), which needs root; {@link ChunkstoreFuse} goes through libfuse 2's path-based API
+ * and fusermount, for other users or with {@code -o libfuse2}.
  */
 public final class Mounter {
   private static final Logger log = LoggerFactory.getLogger(Mounter.class);
@@ -46,6 +51,178 @@ public final class Mounter {
    */
   public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
     checkMountPoint(mountPoint, opts);
+    if (opts.extraOptions().contains(LIBFUSE2) || !isRoot()) {
+      runLibfuse2(storeDir, mountPoint, opts, onReady);
+    } else {
+      runLowLevel(storeDir, mountPoint, opts, onReady);
+    }
+  }
+
+  /** Selects the libfuse 2 adapter. */
+  static final String LIBFUSE2 = "libfuse2";
+  /** Seconds the kernel keeps names and attributes by default: every change goes through it, so they stay right. */
+  static final double DEFAULT_TIMEOUT = 60;
+  static final int MAX_WRITE = 1 << 20;
+  private static final int THREADS = 8;
+
+  private static boolean isRoot() {
+    try {
+      return Libc.get().geteuid() == 0;
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** What the kernel-protocol adapter makes of the options: mount(2)'s flags and data, and its settings. */
+  record KernelMount(long flags, List<String> driverOptions, String fsname, String subtype,
+      LowLevelFuse.Settings settings) {}
+
+  static KernelMount kernelMount(Path storeDir, Options opts) throws MountException {
+    long flags = opts.readOnly() ? Libc.MS_RDONLY : 0;
+    List<String> driver = new ArrayList<>();
+    if (opts.defaultPermissions()) {
+      driver.add("default_permissions");
+    }
+    if (opts.allowOther()) {
+      driver.add("allow_other");
+    }
+    String source = storeDir.toAbsolutePath().toString();
+    String fsname = source.matches("[^,\\s\\\\]+") ? "chunkstore:" + source : "chunkstore";
+    String subtype = "chunkstore";
+    double entry = DEFAULT_TIMEOUT;
+    double attr = DEFAULT_TIMEOUT;
+    Double negative = null;
+    int maxWrite = MAX_WRITE;
+    boolean writeback = false;
+    boolean debug = opts.debug();
+    for (String o : opts.extraOptions()) {
+      String key = o.contains("=") ? o.substring(0, o.indexOf('=')) : o;
+      String value = o.contains("=") ? o.substring(o.indexOf('=') + 1) : null;
+      switch (key) {
+        case "entry_timeout" -> entry = seconds(o, value);
+        case "attr_timeout" -> attr = seconds(o, value);
+        case "negative_timeout" -> negative = seconds(o, value);
+        case "max_write" -> maxWrite = maxWrite(o, value);
+        case "writeback_cache" -> writeback = true;
+        case "no_writeback_cache" -> writeback = false;
+        case "fsname" -> fsname = value;
+        case "subtype" -> subtype = value;
+        case "debug" -> debug = true;
+        case "nosuid" -> flags |= Libc.MS_NOSUID;
+        case "nodev" -> flags |= Libc.MS_NODEV;
+        case "noexec" -> flags |= Libc.MS_NOEXEC;
+        case "noatime" -> flags |= Libc.MS_NOATIME;
+        case "sync" -> flags |= Libc.MS_SYNCHRONOUS;
+        case "dirsync" -> flags |= Libc.MS_DIRSYNC;
+        // what libfuse 2 needed spelled out is always so here; the mount point check reads nonempty
+        case "suid", "dev", "exec", "atime", "rw", "kernel_cache", "big_writes", "use_ino", "auto_cache",
+            "nonempty", "max_read", "default_permissions", "allow_other" -> { }
+        default -> throw new MountException("unknown mount option '" + o + "' (chunkstore mount --help lists them;"
+            + " -o libfuse2 passes others on to libfuse 2)");
+      }
+    }
+    return new KernelMount(flags, driver, fsname, subtype,
+        new LowLevelFuse.Settings(entry, attr, negative == null ? entry : negative, maxWrite, writeback, THREADS, debug));
+  }
+
+  private static double seconds(String option, String value) throws MountException {
+    try {
+      double d = Double.parseDouble(String.valueOf(value));
+      if (d >= 0 && d < 1e9) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // told below
+    }
+    throw new MountException("mount option " + option + " needs a number of seconds, such as 1 or 0.5");
+  }
+
+  private static int maxWrite(String option, String value) throws MountException {
+    try {
+      int n = Integer.parseInt(String.valueOf(value));
+      if (n >= 4096 && n <= MAX_WRITE) {
+        return n / 4096 * 4096;
+      }
+    } catch (NumberFormatException e) {
+      // told below
+    }
+    throw new MountException("mount option " + option + " needs a number of bytes from 4096 to " + MAX_WRITE);
+  }
+
+  private static void runLowLevel(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
+    KernelMount km = kernelMount(storeDir, opts);
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      throw new MountException("FUSE is not available: /dev/fuse is missing; load the kernel module (modprobe fuse)");
+    }
+    ChunkStore store = ChunkStore.open(storeDir,
+        new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
+            opts.stagingBytes()));
+    FuseChannel channel;
+    try {
+      channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flags(), km.driverOptions());
+    } catch (IOException | RuntimeException | LinkageError e) {
+      store.close();
+      throw e instanceof MountException m ? m : new MountException("cannot mount at " + mountPoint + " (" + e + ")");
+    }
+    LowLevelFuse fuse = new LowLevelFuse(store, channel, km.settings());
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      // SIGTERM: let go of the kernel, then wait until every write is folded and the store closed.
+      channel.unmount();
+      try {
+        closed.await(5, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "chunkstore-unmount");
+    Runtime.getRuntime().addShutdownHook(hook);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread loop = new Thread(() -> {
+      try {
+        fuse.serve();
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }, "fuse-loop");
+    try {
+      loop.start();
+      while (loop.isAlive() && !fuse.ready().await(100, TimeUnit.MILLISECONDS)) {
+        // waiting for the kernel's INIT
+      }
+      boolean connected = fuse.ready().getCount() == 0 && fuse.refusal() == null;
+      if (connected) {
+        log.info("mounted {} at {}", storeDir, mountPoint);
+        onReady.run();
+      } else {
+        channel.unmount();
+      }
+      loop.join();
+      if (!connected) {
+        Throwable t = failure.get();
+        throw new MountException(fuse.refusal() != null ? fuse.refusal() : "the kernel did not connect to the mount at "
+            + mountPoint + (t == null ? "" : " (" + rootMessage(t) + ")"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while mounted");
+    } finally {
+      channel.close();
+      try {
+        store.tree().flushAll();
+      } finally {
+        store.close();
+        closed.countDown();
+        log.info("store {} closed", storeDir);
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running and waits for 'closed'
+        }
+      }
+    }
+  }
+
+  private static void runLibfuse2(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
     checkFuse();
     ChunkStore store = ChunkStore.open(storeDir,
         new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
@@ -142,7 +319,11 @@ public final class Mounter {
     if (opts.readOnly()) {
       o.add("ro");
     }
-    o.addAll(opts.extraOptions());
+    for (String extra : opts.extraOptions()) {
+      if (!extra.equals(LIBFUSE2)) {
+        o.add(extra);
+      }
+    }
     return new String[] {"-o", String.join(",", o)};
   }
 

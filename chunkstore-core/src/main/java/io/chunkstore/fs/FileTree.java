@@ -745,6 +745,62 @@ public final class FileTree {
     }
   }
 
+  /**
+   * Copies {@code len} bytes at {@code offIn} of one open file to {@code offOut} of another by
+   * sharing the blocks (copy_file_range): nothing is read, hashed or stored, the new extents name
+   * the source's blocks. Only into the end of the destination (at or past its size), which is
+   * what {@code cp} asks for; anything else returns -1 and the caller copies the bytes.
+   *
+   * @return how many bytes were copied (fewer at the source's end), or -1 if this copy cannot share blocks
+   */
+  public long cloneRange(long fhIn, long offIn, long fhOut, long offOut, long len) throws IOException {
+    OpenFile src = handle(fhIn);
+    OpenFile dst = handle(fhOut);
+    if (src == dst || offIn < 0 || offOut < 0 || len < 0) {
+      return -1;
+    }
+    commitPending();
+    fold(src, false);
+    fold(dst, false);
+    synchronized (dst) { // lock order: the file, then the tree
+      synchronized (treeLock) {
+        if (src.isDirty() || dst.isDirty()) {
+          return -1; // written to since the folds: copy the bytes instead
+        }
+        InodeRecord in = inode(src.ino());
+        InodeRecord out = inode(dst.ino());
+        if (offOut < out.size()) {
+          return -1;
+        }
+        long n = Math.min(len, in.size() - offIn);
+        if (n <= 0) {
+          return 0;
+        }
+        long now = now();
+        long newSize = Math.max(out.size(), offOut + n);
+        try (Batch b = index.batch()) {
+          for (Extent e : index.extents(src.ino(), offIn, offIn + n)) {
+            long from = Math.max(offIn, e.fileOffset());
+            long to = Math.min(offIn + n, e.end());
+            if (from < to) {
+              b.putExtent(dst.ino(), new Extent(offOut + (from - offIn), e.block(),
+                  e.blockOffset() + (int) (from - e.fileOffset()), (int) (to - from)));
+              b.addRef(e.block(), 1);
+            }
+          }
+          b.putInode(new InodeRecord(out.ino(), out.mode(), out.nlink(), out.uid(), out.gid(), newSize,
+              out.atimeNanos(), now, now, out.rdev(), null));
+          if (out.nlink() > 0) {
+            b.addCounter(Counter.LOGICAL_BYTES, newSize - out.size());
+          }
+          blocks.commit(b, false);
+        }
+        dst.grew(newSize, now);
+        return n;
+      }
+    }
+  }
+
   /** Folds the handle's staged writes into blocks (close of a file descriptor). */
   public void flush(long fh) throws IOException {
     fold(handle(fh), false);

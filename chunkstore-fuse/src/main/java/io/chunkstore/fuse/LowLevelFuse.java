@@ -82,6 +82,7 @@ final class LowLevelFuse {
   private static final int BATCH_FORGET = 42;
   private static final int READDIRPLUS = 44;
   private static final int RENAME2 = 45;
+  private static final int COPY_FILE_RANGE = 47;
 
   // INIT flags
   private static final int ASYNC_READ = 1;
@@ -386,6 +387,15 @@ final class LowLevelFuse {
       case ACCESS:
         tree.statInode(node);
         return 0;
+      case COPY_FILE_RANGE: {
+        long copied = tree.cloneRange(in.getLong(p), in.getLong(p + 8), in.getLong(p + 24), in.getLong(p + 32),
+            in.getLong(p + 40));
+        if (copied < 0) {
+          return -ErrorCodes.EOPNOTSUPP(); // the kernel copies the bytes itself
+        }
+        out.putInt((int) copied).putInt(0);
+        return 0;
+      }
       case DESTROY:
         return 0;
       default:
@@ -625,6 +635,7 @@ final class LowLevelFuse {
       case READDIRPLUS -> "readdirplus";
       case RELEASEDIR -> "releasedir";
       case CREATE -> "create";
+      case COPY_FILE_RANGE -> "copy_file_range";
       default -> "opcode " + opcode;
     };
   }

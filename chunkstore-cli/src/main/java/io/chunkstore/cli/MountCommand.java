@@ -35,8 +35,9 @@ import picocli.CommandLine.Parameters;
         "  negative_timeout=S     ... and missing names (as entry_timeout)",
         "  max_write=BYTES        largest write request (default and most 1M)",
         "  nosuid,nodev,noexec,noatime,sync,dirsync   as for mount(8)",
-        "  libfuse2               the libfuse 2 adapter (always so when not",
-        "                         root); its other options go to libfuse"})
+        "  writeback_cache        kernel gathers writes (off: dedups less)",
+        "  libfuse2               the libfuse 2 adapter; its other options",
+        "                         go to libfuse as they are"})
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "CHUNKSTORE-READY";
   private static final String ERROR = "CHUNKSTORE-ERROR ";

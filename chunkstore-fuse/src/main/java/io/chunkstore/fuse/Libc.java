@@ -2,6 +2,7 @@ package io.chunkstore.fuse;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
@@ -45,6 +46,18 @@ public interface Libc {
 
   @SaveError
   int umount2(String target, int flags);
+
+  @SaveError
+  int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+  @SaveError
+  @ssize_t long recvmsg(int fd, Pointer msghdr, int flags);
+
+  /** Returns an error number itself (0 on success), not through errno. */
+  int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+
+  @SaveError
+  int waitpid(int pid, @Out int[] status, int options);
 
   int getuid();
 

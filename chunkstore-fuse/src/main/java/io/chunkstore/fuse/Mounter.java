@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two adapters: {@link LowLevelFuse}, the default, speaks the kernel's FUSE protocol on
  * /dev/fuse itself (inode-based requests, one kernel inode per file, 1 MiB writes) and mounts
- * with mount(2), which needs root; {@link ChunkstoreFuse} goes through libfuse 2's path-based API
- * and fusermount, for other users or with {@code -o libfuse2}.
+ * with mount(2) as root or through fusermount3 otherwise; {@link ChunkstoreFuse} goes through
+ * libfuse 2's path-based API, with {@code -o libfuse2} or where fusermount3 is missing.
  */
 public final class Mounter {
   private static final Logger log = LoggerFactory.getLogger(Mounter.class);
@@ -51,7 +51,7 @@ public final class Mounter {
    */
   public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
     checkMountPoint(mountPoint, opts);
-    if (opts.extraOptions().contains(LIBFUSE2) || !isRoot()) {
+    if (opts.extraOptions().contains(LIBFUSE2) || (!isRoot() && !onPath("fusermount3"))) {
       runLibfuse2(storeDir, mountPoint, opts, onReady);
     } else {
       runLowLevel(storeDir, mountPoint, opts, onReady);
@@ -65,6 +65,15 @@ public final class Mounter {
   static final int MAX_WRITE = 1 << 20;
   private static final int THREADS = 8;
 
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isRoot() {
     try {
       return Libc.get().geteuid() == 0;
@@ -74,11 +83,14 @@ public final class Mounter {
   }
 
   /** What the kernel-protocol adapter makes of the options: mount(2)'s flags and data, and its settings. */
-  record KernelMount(long flags, List<String> driverOptions, String fsname, String subtype,
+  record KernelMount(List<String> flagOptions, List<String> driverOptions, String fsname, String subtype,
       LowLevelFuse.Settings settings) {}
 
   static KernelMount kernelMount(Path storeDir, Options opts) throws MountException {
-    long flags = opts.readOnly() ? Libc.MS_RDONLY : 0;
+    List<String> flags = new ArrayList<>();
+    if (opts.readOnly()) {
+      flags.add("ro");
+    }
     List<String> driver = new ArrayList<>();
     if (opts.defaultPermissions()) {
       driver.add("default_permissions");
@@ -108,12 +120,7 @@ public final class Mounter {
         case "fsname" -> fsname = value;
         case "subtype" -> subtype = value;
         case "debug" -> debug = true;
-        case "nosuid" -> flags |= Libc.MS_NOSUID;
-        case "nodev" -> flags |= Libc.MS_NODEV;
-        case "noexec" -> flags |= Libc.MS_NOEXEC;
-        case "noatime" -> flags |= Libc.MS_NOATIME;
-        case "sync" -> flags |= Libc.MS_SYNCHRONOUS;
-        case "dirsync" -> flags |= Libc.MS_DIRSYNC;
+        case "nosuid", "nodev", "noexec", "noatime", "sync", "dirsync" -> flags.add(o);
         // what libfuse 2 needed spelled out is always so here; the mount point check reads nonempty
         case "suid", "dev", "exec", "atime", "rw", "kernel_cache", "big_writes", "use_ino", "auto_cache",
             "nonempty", "max_read", "default_permissions", "allow_other" -> { }
@@ -159,7 +166,7 @@ public final class Mounter {
             opts.stagingBytes()));
     FuseChannel channel;
     try {
-      channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flags(), km.driverOptions());
+      channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flagOptions(), km.driverOptions());
     } catch (IOException | RuntimeException | LinkageError e) {
       store.close();
       throw e instanceof MountException m ? m : new MountException("cannot mount at " + mountPoint + " (" + e + ")");

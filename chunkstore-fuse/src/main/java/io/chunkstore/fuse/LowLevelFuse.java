@@ -136,6 +136,8 @@ final class LowLevelFuse {
   private volatile String refusal;
   /** Open directories: the listing READDIR pages through, taken at offset 0. */
   private final Map<Long, List<DirEntry>> directories = new ConcurrentHashMap<>();
+  /** The listing of a directory handle not read yet (compared by identity). */
+  private static final List<DirEntry> UNLISTED = new ArrayList<>();
   private final AtomicLong nextDirectory = new AtomicLong(1);
   private final long entrySec;
   private final int entryNsec;
@@ -371,7 +373,7 @@ final class LowLevelFuse {
       case OPENDIR: {
         tree.list(node); // a directory that exists
         long fh = nextDirectory.getAndIncrement();
-        directories.put(fh, List.of());
+        directories.put(fh, UNLISTED);
         out.putLong(fh).putInt(0).putInt(0);
         return 0;
       }
@@ -514,7 +516,7 @@ final class LowLevelFuse {
     if (entries == null) {
       return -ErrorCodes.EBADF();
     }
-    if (offset == 0) {
+    if (offset == 0 || entries == UNLISTED) {
       entries = tree.list(node); // a fresh listing at every (re)start: rewinddir sees changes
       directories.put(fh, entries);
     }

@@ -172,61 +172,36 @@ public final class Mounter {
       throw e instanceof MountException m ? m : new MountException("cannot mount at " + mountPoint + " (" + e + ")");
     }
     LowLevelFuse fuse = new LowLevelFuse(store, channel, km.settings());
-    CountDownLatch closed = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      // SIGTERM: let go of the kernel, then wait until every write is folded and the store closed.
-      channel.unmount();
-      try {
-        closed.await(5, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "chunkstore-unmount");
-    Runtime.getRuntime().addShutdownHook(hook);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread loop = new Thread(() -> {
-      try {
+    serveUntilUnmounted(store, storeDir, mountPoint, onReady, new Adapter() {
+      @Override
+      public void serve() throws Exception {
         fuse.serve();
-      } catch (Throwable e) {
-        failure.set(e);
       }
-    }, "fuse-loop");
-    try {
-      loop.start();
-      while (loop.isAlive() && !fuse.ready().await(100, TimeUnit.MILLISECONDS)) {
-        // waiting for the kernel's INIT
+
+      @Override
+      public CountDownLatch ready() {
+        return fuse.ready();
       }
-      boolean connected = fuse.ready().getCount() == 0 && fuse.refusal() == null;
-      if (connected) {
-        log.info("mounted {} at {}", storeDir, mountPoint);
-        onReady.run();
-      } else {
+
+      @Override
+      public String refusal(Throwable failure) {
+        if (fuse.ready().getCount() == 0 && fuse.refusal() == null) {
+          return null;
+        }
+        return fuse.refusal() != null ? fuse.refusal() : "the kernel did not connect to the mount at " + mountPoint
+            + (failure == null ? "" : " (" + rootMessage(failure) + ")");
+      }
+
+      @Override
+      public void unmount() {
         channel.unmount();
       }
-      loop.join();
-      if (!connected) {
-        Throwable t = failure.get();
-        throw new MountException(fuse.refusal() != null ? fuse.refusal() : "the kernel did not connect to the mount at "
-            + mountPoint + (t == null ? "" : " (" + rootMessage(t) + ")"));
+
+      @Override
+      public void close() {
+        channel.close();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while mounted");
-    } finally {
-      channel.close();
-      try {
-        store.tree().flushAll();
-      } finally {
-        store.close();
-        closed.countDown();
-        log.info("store {} closed", storeDir);
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook is running and waits for 'closed'
-        }
-      }
-    }
+    });
   }
 
   private static void runLibfuse2(Path storeDir, Path mountPoint, Options opts, Runnable onReady) throws IOException {
@@ -234,7 +209,6 @@ public final class Mounter {
     ChunkStore store = ChunkStore.open(storeDir,
         new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
             opts.stagingBytes()));
-    CountDownLatch closed = new CountDownLatch(1);
     ChunkstoreFuse fs;
     try {
       fs = new ChunkstoreFuse(store);
@@ -242,9 +216,64 @@ public final class Mounter {
       store.close();
       throw new MountException("libfuse 2 could not be loaded (" + e.getMessage() + "); install it with: apt-get install libfuse2");
     }
+    serveUntilUnmounted(store, storeDir, mountPoint, onReady, new Adapter() {
+      @Override
+      public void serve() {
+        fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
+      }
+
+      @Override
+      public CountDownLatch ready() {
+        return fs.ready();
+      }
+
+      @Override
+      public String refusal(Throwable failure) {
+        return fs.ready().getCount() == 0 ? null : "libfuse refused to mount at " + mountPoint
+            + (failure == null ? "" : " (" + rootMessage(failure) + ")");
+      }
+
+      @Override
+      public void unmount() {
+        fs.umount();
+      }
+
+      @Override
+      public void close() {
+        // libfuse has let go of everything when mount() returns
+      }
+    });
+  }
+
+  /** What {@link #serveUntilUnmounted} needs of an adapter. */
+  private interface Adapter {
+    /** Serves requests until the kernel lets go. */
+    void serve() throws Exception;
+
+    /** Counts down once the kernel has connected (or the adapter refused it). */
+    CountDownLatch ready();
+
+    /** Why the mount is not usable, in one sentence, or null if it is. */
+    String refusal(Throwable failure);
+
+    /** Lets go of the kernel: SIGTERM, or a connection the adapter refused. */
+    void unmount();
+
+    /** Releases what the adapter holds once it has stopped serving. */
+    void close();
+  }
+
+  /**
+   * The life cycle every mount shares: serve on a thread, report readiness once the kernel has
+   * connected, and after it lets go (unmount, or SIGTERM through the shutdown hook) fold every
+   * open file and close the store before returning.
+   */
+  private static void serveUntilUnmounted(ChunkStore store, Path storeDir, Path mountPoint, Runnable onReady,
+      Adapter adapter) throws IOException {
+    CountDownLatch closed = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       // SIGTERM: let go of the kernel, then wait until every write is folded and the store closed.
-      fs.umount();
+      adapter.unmount();
       try {
         closed.await(5, TimeUnit.MINUTES);
       } catch (InterruptedException e) {
@@ -255,32 +284,34 @@ public final class Mounter {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread loop = new Thread(() -> {
       try {
-        fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
+        adapter.serve();
       } catch (Throwable e) {
         failure.set(e);
       }
     }, "fuse-loop");
     try {
       loop.start();
-      while (loop.isAlive() && !fs.ready().await(100, TimeUnit.MILLISECONDS)) {
+      while (loop.isAlive() && !adapter.ready().await(100, TimeUnit.MILLISECONDS)) {
         // waiting for the kernel to connect, or for the mount to fail
       }
-      if (fs.ready().getCount() == 0) {
+      boolean connected = adapter.refusal(null) == null;
+      if (connected) {
         log.info("mounted {} at {}", storeDir, mountPoint);
         onReady.run();
+      } else if (adapter.ready().getCount() == 0) {
+        adapter.unmount(); // connected, but refused: let go so that serving ends
       }
       loop.join();
-      if (fs.ready().getCount() != 0) {
-        Throwable t = failure.get();
-        throw new MountException("libfuse refused to mount at " + mountPoint
-            + (t == null ? "" : " (" + rootMessage(t) + ")"));
+      if (!connected) {
+        throw new MountException(adapter.refusal(failure.get()));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while mounted");
     } finally {
+      adapter.close();
       try {
-        fs.flushAll();
+        store.tree().flushAll();
       } finally {
         store.close();
         closed.countDown();

@@ -21,8 +21,8 @@ final class InitCommand implements Callable<Integer> {
       defaultValue = "fastcdc:16K:64K:256K")
   String chunker;
 
-  @Option(names = "--hash", paramLabel = "NAME", description = "Block hash: blake3 or sha256 (default: ${DEFAULT-VALUE}).",
-      defaultValue = "blake3")
+  @Option(names = "--hash", paramLabel = "NAME", description = "Block hash: sha256 or blake3 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "sha256")
   String hash;
 
   @Option(names = "--compress", paramLabel = "SPEC",

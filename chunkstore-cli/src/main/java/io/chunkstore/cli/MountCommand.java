@@ -35,9 +35,14 @@ import picocli.CommandLine.Parameters;
         "  staging=SIZE           writes held in memory before they are stored (256M)",
         "  autogc=PCT             gc by itself, online, when dead bytes pass PCT% of the store",
         "  backup_interval=MIN    back the index up every MIN minutes (default 60; 0: only at unmount)",
-        "  attr_timeout=0         every name of a hard-linked file exact at once",
-        "                         (by default another name may lag a change by 1 s)",
-        "  anything else          passed on to libfuse as it is"})
+        "  entry_timeout=S        seconds the kernel keeps names (default 60)",
+        "  attr_timeout=S         ... and attributes (60; exact on every name)",
+        "  negative_timeout=S     ... and missing names (as entry_timeout)",
+        "  max_write=BYTES        largest write request (default and most 1M)",
+        "  nosuid,nodev,noexec,noatime,sync,dirsync   as for mount(8)",
+        "  writeback_cache        kernel gathers writes (off: dedups less)",
+        "  libfuse2               the libfuse 2 adapter; its other options",
+        "                         go to libfuse as they are"})
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "CHUNKSTORE-READY";
   private static final String ERROR = "CHUNKSTORE-ERROR ";

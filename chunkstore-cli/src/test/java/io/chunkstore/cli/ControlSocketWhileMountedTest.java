@@ -303,7 +303,7 @@ class ControlSocketWhileMountedTest {
       assertEquals("a request is one JSON object per line, such as {\"op\":\"stats\"}; this line is not one",
           notJson.path("message").asText());
       JsonNode unknown = JSON.readTree(r.readLine());
-      assertEquals("the mount daemon has no operation \"defragment\"; it knows flush, info, stats",
+      assertEquals("the mount daemon has no operation \"defragment\"; it knows flush, fsck, gc, info, stats",
           unknown.path("message").asText());
       JsonNode good = JSON.readTree(r.readLine());
       assertEquals("result", good.path("type").asText(), "the connection still serves: " + good);

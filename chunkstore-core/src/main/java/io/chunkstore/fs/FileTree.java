@@ -125,6 +125,17 @@ public final class FileTree {
     return withOpenState(inode(ino));
   }
 
+  /**
+   * The inode named {@code name} in the directory numbered {@code parent}, with the size and time
+   * of writes not yet folded: what an inode-based file system (FUSE's low-level API) looks up.
+   */
+  public InodeRecord lookup(long parent, String name) throws IOException {
+    checkName(name);
+    InodeRecord dir = directory(parent);
+    DirEntry e = index.lookup(dir.ino(), name).orElseThrow(() -> new NoSuchFileException(name));
+    return statInode(e.ino());
+  }
+
   /** The entries of the directory at {@code path}, sorted by name bytes. */
   public List<DirEntry> list(String path) throws IOException {
     InodeRecord dir = stat(path);
@@ -134,11 +145,24 @@ public final class FileTree {
     return index.list(dir.ino());
   }
 
+  /** The entries of the directory numbered {@code dir}, sorted by name bytes. */
+  public List<DirEntry> list(long dir) throws IOException {
+    return index.list(directory(dir).ino());
+  }
+
   /** The target of the symlink at {@code path}. */
   public String readSymlink(String path) throws IOException {
-    InodeRecord n = stat(path);
+    return symlinkTarget(stat(path), path);
+  }
+
+  /** The target of the symlink numbered {@code ino}. */
+  public String readSymlink(long ino) throws IOException {
+    return symlinkTarget(inode(ino), "inode " + ino);
+  }
+
+  private static String symlinkTarget(InodeRecord n, String shown) throws InvalidOperationException {
     if (!n.isSymlink()) {
-      throw new InvalidOperationException(path, null, "not a symbolic link");
+      throw new InvalidOperationException(shown, null, "not a symbolic link");
     }
     return n.symlinkTarget();
   }
@@ -159,8 +183,16 @@ public final class FileTree {
 
   /** Makes a directory; its parent must exist. */
   public InodeRecord mkdir(String path, Attributes attrs) throws IOException {
-    return createEntry(path, 1,
-        ino -> newInode(ino, InodeRecord.S_IFDIR | perms(attrs, 0755), 2, attrs, 0, now(), null));
+    return createEntry(path, 1, directoryMaker(attrs));
+  }
+
+  /** Makes the directory {@code name} in the directory numbered {@code parent}. */
+  public InodeRecord mkdir(long parent, String name, Attributes attrs) throws IOException {
+    return createEntry(parent, name, 1, directoryMaker(attrs));
+  }
+
+  private java.util.function.LongFunction<InodeRecord> directoryMaker(Attributes attrs) {
+    return ino -> newInode(ino, InodeRecord.S_IFDIR | perms(attrs, 0755), 2, attrs, 0, now(), null);
   }
 
 
@@ -313,11 +345,24 @@ public final class FileTree {
   /** Makes a symbolic link at {@code path} that points to {@code target}. */
   public InodeRecord symlink(String path, String target, Attributes attrs) throws IOException {
     commitPending();
-    long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
-    return createEntry(path, 0, ino -> newInode(ino, InodeRecord.S_IFLNK | 0777, 1, attrs,
-        target.getBytes(StandardCharsets.UTF_8).length, mtime, target));
+    return createEntry(path, 0, symlinkMaker(target, attrs));
   }
 
+  /** Makes the symbolic link {@code name} to {@code target} in the directory numbered {@code parent}. */
+  public InodeRecord symlink(long parent, String name, String target, Attributes attrs) throws IOException {
+    commitPending();
+    return createEntry(parent, name, 0, symlinkMaker(target, attrs));
+  }
+
+  private java.util.function.LongFunction<InodeRecord> symlinkMaker(String target, Attributes attrs) {
+    long mtime = attrs.mtimeNanos() == Attributes.NOW ? now() : attrs.mtimeNanos();
+    return ino -> newInode(ino, InodeRecord.S_IFLNK | 0777, 1, attrs,
+        target.getBytes(StandardCharsets.UTF_8).length, mtime, target);
+  }
+
+
+  /** What a removal may remove: {@code unlink} refuses directories, {@code rmdir} everything else. */
+  private enum Removable { ANY, NOT_DIRECTORY, DIRECTORY }
 
   /** Removes a file or symlink, or an empty directory. */
   public void delete(String path) throws IOException {
@@ -327,17 +372,41 @@ public final class FileTree {
       throw new InvalidOperationException("/", null, "the root directory cannot be removed");
     }
     synchronized (treeLock) {
-      InodeRecord parent = parentDir(names, path);
-      String name = Paths.last(names);
-      DirEntry e = index.lookup(parent.ino(), name).orElseThrow(() -> new NoSuchFileException(path));
+      remove(parentDir(names, path).ino(), Paths.last(names), path, Removable.ANY);
+    }
+  }
+
+  /** Removes the file, symlink or node {@code name} (not a directory) from the directory {@code parent}. */
+  public void unlink(long parent, String name) throws IOException {
+    commitPending();
+    remove(parent, name, name, Removable.NOT_DIRECTORY);
+  }
+
+  /** Removes the empty directory {@code name} from the directory {@code parent}. */
+  public void rmdir(long parent, String name) throws IOException {
+    commitPending();
+    remove(parent, name, name, Removable.DIRECTORY);
+  }
+
+  private void remove(long parentIno, String name, String shown, Removable what) throws IOException {
+    checkName(name);
+    synchronized (treeLock) {
+      InodeRecord parent = directory(parentIno);
+      DirEntry e = index.lookup(parent.ino(), name).orElseThrow(() -> new NoSuchFileException(shown));
       InodeRecord victim = inode(e.ino());
+      if (what == Removable.NOT_DIRECTORY && victim.isDirectory()) {
+        throw new IsDirectoryException(shown);
+      }
+      if (what == Removable.DIRECTORY && !victim.isDirectory()) {
+        throw new NotDirectoryException(shown);
+      }
       long now = now();
       List<OpenFile> orphaned = new ArrayList<>();
       try (Batch b = index.batch()) {
         b.deleteDirEntry(parent.ino(), name);
         if (victim.isDirectory()) {
           if (!index.isEmptyDirectory(victim.ino())) {
-            throw new DirectoryNotEmptyException(path);
+            throw new DirectoryNotEmptyException(shown);
           }
           b.deleteInode(victim.ino());
           b.deleteXattrsOf(victim.ino(), index.xattrNames(victim.ino()));
@@ -366,14 +435,39 @@ public final class FileTree {
     synchronized (treeLock) {
       InodeRecord srcParent = parentDir(src, from);
       InodeRecord dstParent = parentDir(dst, to);
-      String srcName = Paths.last(src);
-      String dstName = Paths.last(dst);
-      DirEntry moving = index.lookup(srcParent.ino(), srcName).orElseThrow(() -> new NoSuchFileException(from));
-      boolean movingDir = isDirectory(moving);
-      if (movingDir && dst.size() > src.size() && dst.subList(0, src.size()).equals(src)) {
+      DirEntry moving = index.lookup(srcParent.ino(), Paths.last(src)).orElseThrow(() -> new NoSuchFileException(from));
+      if (isDirectory(moving) && dst.size() > src.size() && dst.subList(0, src.size()).equals(src)) {
         throw new InvalidOperationException(from, to, "a directory cannot be moved into itself");
       }
+      move(srcParent.ino(), Paths.last(src), dstParent.ino(), Paths.last(dst), false, from, to);
+    }
+  }
+
+  /**
+   * Moves {@code name} in the directory {@code parent} to {@code newName} in {@code newParent},
+   * replacing what is there as {@link #rename(String, String)} does, or refusing to if
+   * {@code noReplace}. The caller (the kernel, for a mount) has made sure that a directory is not
+   * moved into itself: this tree keeps no parent links to check that with.
+   */
+  public void rename(long parent, String name, long newParent, String newName, boolean noReplace)
+      throws IOException {
+    commitPending();
+    move(parent, name, newParent, newName, noReplace, name, newName);
+  }
+
+  private void move(long srcParentIno, String srcName, long dstParentIno, String dstName, boolean noReplace,
+      String from, String to) throws IOException {
+    checkName(srcName);
+    checkName(dstName);
+    synchronized (treeLock) {
+      InodeRecord srcParent = directory(srcParentIno);
+      InodeRecord dstParent = srcParentIno == dstParentIno ? srcParent : directory(dstParentIno);
+      DirEntry moving = index.lookup(srcParent.ino(), srcName).orElseThrow(() -> new NoSuchFileException(from));
+      boolean movingDir = isDirectory(moving);
       Optional<DirEntry> replaced = index.lookup(dstParent.ino(), dstName);
+      if (noReplace && replaced.isPresent()) {
+        throw new FileAlreadyExistsException(to);
+      }
       if (replaced.isPresent() && replaced.get().ino() == moving.ino()) {
         return;
       }
@@ -426,8 +520,16 @@ public final class FileTree {
   public InodeRecord setAttributes(String path, Attributes attrs) throws IOException {
     commitPending();
     synchronized (treeLock) {
+      return setAttributes(resolve(Paths.split(path)).ino(), attrs);
+    }
+  }
+
+  /** Changes permissions, owner and times of the inode {@code ino}; {@link Attributes#KEEP} fields stay. */
+  public InodeRecord setAttributes(long ino, Attributes attrs) throws IOException {
+    commitPending();
+    synchronized (treeLock) {
       // the committed record: a pending fold owns the size
-      InodeRecord n = resolve(Paths.split(path));
+      InodeRecord n = inode(ino);
       long now = now();
       int mode = attrs.permissions() == Attributes.KEEP ? n.mode()
           : (n.mode() & InodeRecord.S_IFMT) | (attrs.permissions() & 07777);
@@ -480,12 +582,21 @@ public final class FileTree {
   /** Opens the regular file at {@code path} for I/O and returns a handle. */
   public long open(String path) throws IOException {
     commitPending(); // a pending import may replace this very file
-    InodeRecord n = resolve(Paths.split(path));
+    return openInode(resolve(Paths.split(path)), path);
+  }
+
+  /** Opens the regular file numbered {@code ino} for I/O and returns a handle. */
+  public long open(long ino) throws IOException {
+    commitPending();
+    return openInode(inode(ino), "inode " + ino);
+  }
+
+  private long openInode(InodeRecord n, String shown) throws IOException {
     if (n.isDirectory()) {
-      throw new IsDirectoryException(path);
+      throw new IsDirectoryException(shown);
     }
     if (!n.isRegularFile()) {
-      throw new FileSystemException(path, null, "not a regular file");
+      throw new FileSystemException(shown, null, "not a regular file");
     }
     return newHandle(n);
   }
@@ -496,12 +607,22 @@ public final class FileTree {
    */
   public InodeRecord mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
     commitPending();
+    return createEntry(path, 0, nodeMaker(mode, rdev, uid, gid));
+  }
+
+  /** Makes the node {@code name} in the directory numbered {@code parent}, as {@link #mknod(String, int, long, int, int)}. */
+  public InodeRecord mknod(long parent, String name, int mode, long rdev, int uid, int gid) throws IOException {
+    commitPending();
+    return createEntry(parent, name, 0, nodeMaker(mode, rdev, uid, gid));
+  }
+
+  private static java.util.function.LongFunction<InodeRecord> nodeMaker(int mode, long rdev, int uid, int gid) {
     int type = (mode & InodeRecord.S_IFMT) == 0 ? InodeRecord.S_IFREG : mode & InodeRecord.S_IFMT;
-    return createEntry(path, 0, ino -> {
+    return ino -> {
       long now = now();
       return new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, now, now, now,
           type == InodeRecord.S_IFREG ? 0 : rdev, null);
-    });
+    };
   }
 
   /**
@@ -515,10 +636,22 @@ public final class FileTree {
       throw new FileAlreadyExistsException("/");
     }
     synchronized (treeLock) {
-      InodeRecord parent = parentDir(names, path);
-      String name = Paths.last(names);
+      return createEntry(parentDir(names, path).ino(), Paths.last(names), parentLinks, make, path);
+    }
+  }
+
+  private InodeRecord createEntry(long parentIno, String name, int parentLinks,
+      java.util.function.LongFunction<InodeRecord> make) throws IOException {
+    checkName(name);
+    return createEntry(parentIno, name, parentLinks, make, name);
+  }
+
+  private InodeRecord createEntry(long parentIno, String name, int parentLinks,
+      java.util.function.LongFunction<InodeRecord> make, String shown) throws IOException {
+    synchronized (treeLock) {
+      InodeRecord parent = directory(parentIno);
       if (index.lookup(parent.ino(), name).isPresent()) {
-        throw new FileAlreadyExistsException(path);
+        throw new FileAlreadyExistsException(shown);
       }
       InodeRecord node = make.apply(nextIno.getAndIncrement());
       try (Batch b = index.batch()) {
@@ -536,6 +669,12 @@ public final class FileTree {
   /** Creates an empty regular file and opens it; returns the handle. */
   public long create(String path, int permissions, int uid, int gid) throws IOException {
     InodeRecord n = mknod(path, InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid);
+    return newHandle(n);
+  }
+
+  /** Creates the empty regular file {@code name} in the directory {@code parent} and opens it; returns the handle. */
+  public long create(long parent, String name, int permissions, int uid, int gid) throws IOException {
+    InodeRecord n = mknod(parent, name, InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid);
     return newHandle(n);
   }
 
@@ -590,11 +729,75 @@ public final class FileTree {
 
   /** Changes the size of the file at {@code path}. */
   public void truncate(String path, long size) throws IOException {
-    long fh = open(path);
+    truncateThrough(open(path), size);
+  }
+
+  /** Changes the size of the file numbered {@code ino}. */
+  public void truncateInode(long ino, long size) throws IOException {
+    truncateThrough(open(ino), size);
+  }
+
+  private void truncateThrough(long fh, long size) throws IOException {
     try {
       truncate(fh, size);
     } finally {
       release(fh);
+    }
+  }
+
+  /**
+   * Copies {@code len} bytes at {@code offIn} of one open file to {@code offOut} of another by
+   * sharing the blocks (copy_file_range): nothing is read, hashed or stored, the new extents name
+   * the source's blocks. Only into the end of the destination (at or past its size), which is
+   * what {@code cp} asks for; anything else returns -1 and the caller copies the bytes.
+   *
+   * @return how many bytes were copied (fewer at the source's end), or -1 if this copy cannot share blocks
+   */
+  public long cloneRange(long fhIn, long offIn, long fhOut, long offOut, long len) throws IOException {
+    OpenFile src = handle(fhIn);
+    OpenFile dst = handle(fhOut);
+    if (src == dst || offIn < 0 || offOut < 0 || len < 0) {
+      return -1;
+    }
+    commitPending();
+    fold(src, false);
+    fold(dst, false);
+    synchronized (dst) { // lock order: the file, then the tree
+      synchronized (treeLock) {
+        if (src.isDirty() || dst.isDirty()) {
+          return -1; // written to since the folds: copy the bytes instead
+        }
+        InodeRecord in = inode(src.ino());
+        InodeRecord out = inode(dst.ino());
+        if (offOut < out.size()) {
+          return -1;
+        }
+        long n = Math.min(len, in.size() - offIn);
+        if (n <= 0) {
+          return 0;
+        }
+        long now = now();
+        long newSize = Math.max(out.size(), offOut + n);
+        try (Batch b = index.batch()) {
+          for (Extent e : index.extents(src.ino(), offIn, offIn + n)) {
+            long from = Math.max(offIn, e.fileOffset());
+            long to = Math.min(offIn + n, e.end());
+            if (from < to) {
+              b.putExtent(dst.ino(), new Extent(offOut + (from - offIn), e.block(),
+                  e.blockOffset() + (int) (from - e.fileOffset()), (int) (to - from)));
+              b.addRef(e.block(), 1);
+            }
+          }
+          b.putInode(new InodeRecord(out.ino(), out.mode(), out.nlink(), out.uid(), out.gid(), newSize,
+              out.atimeNanos(), now, now, out.rdev(), null));
+          if (out.nlink() > 0) {
+            b.addCounter(Counter.LOGICAL_BYTES, newSize - out.size());
+          }
+          blocks.commit(b, false);
+        }
+        dst.grew(newSize, now);
+        return n;
+      }
     }
   }
 
@@ -652,8 +855,10 @@ public final class FileTree {
           return;
         }
         InodeRecord n = cur.get();
+        // ctime is the last write's time (what stat showed meanwhile) unless an attribute changed since:
+        // a fold itself changes nothing a caller can see, so a kernel's cached attributes stay right.
         b.putInode(new InodeRecord(n.ino(), n.mode(), n.nlink(), n.uid(), n.gid(), newSize, n.atimeNanos(), mtime,
-            now(), n.rdev(), null));
+            Math.max(n.ctimeNanos(), mtime), n.rdev(), null));
         if (n.nlink() > 0) {
           b.addCounter(Counter.LOGICAL_BYTES, newSize - oldSize);
         }
@@ -685,11 +890,25 @@ public final class FileTree {
     List<String> names = Paths.split(newPath);
     synchronized (treeLock) {
       InodeRecord target = resolve(Paths.split(existing));
+      return link(target.ino(), parentDir(names, newPath).ino(), Paths.last(names), existing, newPath);
+    }
+  }
+
+  /** Adds the hard link {@code name} in the directory {@code parent} to the file numbered {@code ino}. */
+  public InodeRecord link(long ino, long parent, String name) throws IOException {
+    commitPending();
+    checkName(name);
+    return link(ino, parent, name, "inode " + ino, name);
+  }
+
+  private InodeRecord link(long ino, long parentIno, String name, String existing, String newPath)
+      throws IOException {
+    synchronized (treeLock) {
+      InodeRecord target = inode(ino);
       if (target.isDirectory()) {
         throw new NotPermittedException(existing, "hard links to directories are not allowed");
       }
-      InodeRecord parent = parentDir(names, newPath);
-      String name = Paths.last(names);
+      InodeRecord parent = directory(parentIno);
       if (index.lookup(parent.ino(), name).isPresent()) {
         throw new FileAlreadyExistsException(newPath);
       }
@@ -717,13 +936,22 @@ public final class FileTree {
       throws IOException {
     commitPending();
     synchronized (treeLock) {
-      InodeRecord n = resolve(Paths.split(path));
+      setXattr(resolve(Paths.split(path)).ino(), name, value, mustCreate, mustReplace);
+    }
+  }
+
+  /** Sets an extended attribute of the inode {@code ino}, as {@link #setXattr(String, String, byte[], boolean, boolean)}. */
+  public void setXattr(long ino, String name, byte[] value, boolean mustCreate, boolean mustReplace)
+      throws IOException {
+    commitPending();
+    synchronized (treeLock) {
+      InodeRecord n = inode(ino);
       boolean exists = index.xattr(n.ino(), name).isPresent();
       if (mustCreate && exists) {
-        throw new FileAlreadyExistsException(path, null, "attribute " + name + " exists");
+        throw new FileAlreadyExistsException("inode " + ino, null, "attribute " + name + " exists");
       }
       if (mustReplace && !exists) {
-        throw new NoSuchAttributeException(path, name);
+        throw new NoSuchAttributeException("inode " + ino, name);
       }
       try (Batch b = index.batch()) {
         b.putXattr(n.ino(), name, value);
@@ -739,18 +967,37 @@ public final class FileTree {
     return index.xattr(n.ino(), name).orElseThrow(() -> new NoSuchAttributeException(path, name));
   }
 
+  /** An extended attribute's value of the inode {@code ino}. */
+  public byte[] getXattr(long ino, String name) throws IOException {
+    InodeRecord n = inode(ino);
+    return index.xattr(n.ino(), name).orElseThrow(() -> new NoSuchAttributeException("inode " + ino, name));
+  }
+
   /** The names of the extended attributes of {@code path}. */
   public List<String> listXattrs(String path) throws IOException {
     return index.xattrNames(resolve(Paths.split(path)).ino());
+  }
+
+  /** The names of the extended attributes of the inode {@code ino}. */
+  public List<String> listXattrs(long ino) throws IOException {
+    return index.xattrNames(inode(ino).ino());
   }
 
   /** Removes an extended attribute. */
   public void removeXattr(String path, String name) throws IOException {
     commitPending();
     synchronized (treeLock) {
-      InodeRecord n = resolve(Paths.split(path));
+      removeXattr(resolve(Paths.split(path)).ino(), name);
+    }
+  }
+
+  /** Removes an extended attribute of the inode {@code ino}. */
+  public void removeXattr(long ino, String name) throws IOException {
+    commitPending();
+    synchronized (treeLock) {
+      InodeRecord n = inode(ino);
       if (index.xattr(n.ino(), name).isEmpty()) {
-        throw new NoSuchAttributeException(path, name);
+        throw new NoSuchAttributeException("inode " + ino, name);
       }
       try (Batch b = index.batch()) {
         b.deleteXattr(n.ino(), name);
@@ -808,6 +1055,24 @@ public final class FileTree {
       } catch (IOException | RuntimeException e) {
         // left as an orphan: freed when the store is next opened
       }
+    }
+  }
+
+  /** The directory numbered {@code ino}: a parent that names are looked up or changed in. */
+  private InodeRecord directory(long ino) throws IOException {
+    InodeRecord d = inode(ino);
+    if (!d.isDirectory()) {
+      throw new NotDirectoryException("inode " + ino);
+    }
+    return d;
+  }
+
+  private static void checkName(String name) throws IOException {
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      throw new NameTooLongException(name);
+    }
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("'" + name + "' is not a valid file name");
     }
   }
 

@@ -89,6 +89,14 @@ final class OpenFile {
     return changed;
   }
 
+  /** The index has grown this file to {@code newSize} (extents shared by a clone): no staged writes. */
+  synchronized void grew(long newSize, long mtime) {
+    size = newSize;
+    committedSize = newSize;
+    cutAt = newSize;
+    mtimeNanos = mtime;
+  }
+
   /** Drops the staged writes of a file that no name will ever show again. */
   synchronized void discardStaged() {
     addStaged(-stagedBytes);

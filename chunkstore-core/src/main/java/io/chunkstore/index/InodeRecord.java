@@ -46,9 +46,10 @@ public record InodeRecord(long ino, int mode, int nlink, int uid, int gid, long 
     return (mode & S_IFMT) == S_IFLNK;
   }
 
-  /** A copy with another size and modification time. */
+  /** A copy with another size and modification time (and the change time no older than it). */
   public InodeRecord withContent(long newSize, long mtime) {
-    return new InodeRecord(ino, mode, nlink, uid, gid, newSize, atimeNanos, mtime, mtime, rdev, symlinkTarget);
+    return new InodeRecord(ino, mode, nlink, uid, gid, newSize, atimeNanos, mtime, Math.max(ctimeNanos, mtime), rdev,
+        symlinkTarget);
   }
 
   /** A copy with another link count. */

@@ -27,9 +27,9 @@ public record StoreConfig(String chunker, String hash, String compression, long 
   /** Default shared-frame size; see benchmarks/FRAMES.md for the ratio/read-amplification trade. */
   public static final int DEFAULT_FRAME_SIZE = 128 << 10;
 
-  /** The defaults: FastCDC 16K/64K/256K, BLAKE3, zstd level 3, 32 MiB packs, 128 KiB frames, local disk. */
+  /** The defaults: FastCDC 16K/64K/256K, SHA-256, zstd level 3, 32 MiB packs, 128 KiB frames, local disk. */
   public static StoreConfig defaults() {
-    return new StoreConfig(Chunkers.DEFAULT_SPEC, "blake3", Codecs.DEFAULT_SPEC, DEFAULT_PACK_SIZE,
+    return new StoreConfig(Chunkers.DEFAULT_SPEC, Hashers.defaultHasher().name(), Codecs.DEFAULT_SPEC, DEFAULT_PACK_SIZE,
         DEFAULT_FRAME_SIZE, "local");
   }
 

@@ -7,7 +7,6 @@ import io.chunkstore.fs.FileTree;
 import io.chunkstore.fs.IsDirectoryException;
 import io.chunkstore.index.DirEntry;
 import io.chunkstore.index.InodeRecord;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -511,10 +510,5 @@ public final class ChunkstoreFuse extends FuseStubFS {
     } catch (Exception e) {
       return Errno.of(e, "removexattr", path);
     }
-  }
-
-  /** Folds every open file and syncs the store: called once the kernel has let go. */
-  public void flushAll() throws IOException {
-    tree.flushAll();
   }
 }

@@ -17,9 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mounts a store: checks what can be checked first (the mount point, /dev/fuse, libfuse, the
+ * Mounts a store: checks what can be checked first (the mount point, the options, /dev/fuse, the
  * store's lock), mounts, and after the kernel lets go — {@code fusermount -u}, {@code umount} or
  * SIGTERM — folds every open file and closes the store before returning.
+ *
+ * <p>Two adapters: {@link LowLevelFuse}, the default, speaks the kernel's FUSE protocol on
+ * /dev/fuse itself (inode-based requests, one kernel inode per file, 1 MiB writes) and mounts
+ * with mount(2) as root or through fusermount3 otherwise; {@link ChunkstoreFuse} goes through
+ * libfuse 2's path-based API, with {@code -o libfuse2} or where fusermount3 is missing.
  */
 public final class Mounter {
   private static final Logger log = LoggerFactory.getLogger(Mounter.class);
@@ -62,11 +67,166 @@ public final class Mounter {
   public static void run(Path storeDir, Path mountPoint, Options opts, Runnable onReady, ControlSetup control)
       throws IOException {
     checkMountPoint(mountPoint, opts);
+    if (opts.extraOptions().contains(LIBFUSE2) || (!isRoot() && !onPath("fusermount3"))) {
+      runLibfuse2(storeDir, mountPoint, opts, onReady, control);
+    } else {
+      runLowLevel(storeDir, mountPoint, opts, onReady, control);
+    }
+  }
+
+  /** Selects the libfuse 2 adapter. */
+  static final String LIBFUSE2 = "libfuse2";
+  /** Seconds the kernel keeps names and attributes by default: every change goes through it, so they stay right. */
+  static final double DEFAULT_TIMEOUT = 60;
+  static final int MAX_WRITE = 1 << 20;
+  private static final int THREADS = 8;
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isRoot() {
+    try {
+      return Libc.get().geteuid() == 0;
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** What the kernel-protocol adapter makes of the options: mount(2)'s flags and data, and its settings. */
+  record KernelMount(List<String> flagOptions, List<String> driverOptions, String fsname, String subtype,
+      LowLevelFuse.Settings settings) {}
+
+  static KernelMount kernelMount(Path storeDir, Options opts) throws MountException {
+    List<String> flags = new ArrayList<>();
+    if (opts.readOnly()) {
+      flags.add("ro");
+    }
+    List<String> driver = new ArrayList<>();
+    if (opts.defaultPermissions()) {
+      driver.add("default_permissions");
+    }
+    if (opts.allowOther()) {
+      driver.add("allow_other");
+    }
+    String source = storeDir.toAbsolutePath().toString();
+    String fsname = source.matches("[^,\\s\\\\]+") ? "chunkstore:" + source : "chunkstore";
+    String subtype = "chunkstore";
+    double entry = DEFAULT_TIMEOUT;
+    double attr = DEFAULT_TIMEOUT;
+    Double negative = null;
+    int maxWrite = MAX_WRITE;
+    boolean writeback = false;
+    boolean debug = opts.debug();
+    for (String o : opts.extraOptions()) {
+      String key = o.contains("=") ? o.substring(0, o.indexOf('=')) : o;
+      String value = o.contains("=") ? o.substring(o.indexOf('=') + 1) : null;
+      switch (key) {
+        case "entry_timeout" -> entry = seconds(o, value);
+        case "attr_timeout" -> attr = seconds(o, value);
+        case "negative_timeout" -> negative = seconds(o, value);
+        case "max_write" -> maxWrite = maxWrite(o, value);
+        case "writeback_cache" -> writeback = true;
+        case "no_writeback_cache" -> writeback = false;
+        case "fsname" -> fsname = value;
+        case "subtype" -> subtype = value;
+        case "debug" -> debug = true;
+        case "nosuid", "nodev", "noexec", "noatime", "sync", "dirsync" -> flags.add(o);
+        // what libfuse 2 needed spelled out is always so here; the mount point check reads nonempty
+        case "suid", "dev", "exec", "atime", "rw", "kernel_cache", "big_writes", "use_ino", "auto_cache",
+            "nonempty", "max_read", "default_permissions", "allow_other" -> { }
+        default -> throw new MountException("unknown mount option '" + o + "' (chunkstore mount --help lists them;"
+            + " -o libfuse2 passes others on to libfuse 2)");
+      }
+    }
+    return new KernelMount(flags, driver, fsname, subtype,
+        new LowLevelFuse.Settings(entry, attr, negative == null ? entry : negative, maxWrite, writeback, THREADS, debug));
+  }
+
+  private static double seconds(String option, String value) throws MountException {
+    try {
+      double d = Double.parseDouble(String.valueOf(value));
+      if (d >= 0 && d < 1e9) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // told below
+    }
+    throw new MountException("mount option " + option + " needs a number of seconds, such as 1 or 0.5");
+  }
+
+  private static int maxWrite(String option, String value) throws MountException {
+    try {
+      int n = Integer.parseInt(String.valueOf(value));
+      if (n >= 4096 && n <= MAX_WRITE) {
+        return n / 4096 * 4096;
+      }
+    } catch (NumberFormatException e) {
+      // told below
+    }
+    throw new MountException("mount option " + option + " needs a number of bytes from 4096 to " + MAX_WRITE);
+  }
+
+  private static void runLowLevel(Path storeDir, Path mountPoint, Options opts, Runnable onReady, ControlSetup control)
+      throws IOException {
+    KernelMount km = kernelMount(storeDir, opts);
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      throw new MountException("FUSE is not available: /dev/fuse is missing; load the kernel module (modprobe fuse)");
+    }
+    ChunkStore store = ChunkStore.open(storeDir,
+        new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
+            opts.stagingBytes()));
+    FuseChannel channel;
+    try {
+      channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flagOptions(), km.driverOptions());
+    } catch (IOException | RuntimeException | LinkageError e) {
+      store.close();
+      throw e instanceof MountException m ? m : new MountException("cannot mount at " + mountPoint + " (" + e + ")");
+    }
+    LowLevelFuse fuse = new LowLevelFuse(store, channel, km.settings());
+    serveUntilUnmounted(store, storeDir, mountPoint, onReady, control, new Adapter() {
+      @Override
+      public void serve() throws Exception {
+        fuse.serve();
+      }
+
+      @Override
+      public CountDownLatch ready() {
+        return fuse.ready();
+      }
+
+      @Override
+      public String refusal(Throwable failure) {
+        if (fuse.ready().getCount() == 0 && fuse.refusal() == null) {
+          return null;
+        }
+        return fuse.refusal() != null ? fuse.refusal() : "the kernel did not connect to the mount at " + mountPoint
+            + (failure == null ? "" : " (" + rootMessage(failure) + ")");
+      }
+
+      @Override
+      public void unmount() {
+        channel.unmount();
+      }
+
+      @Override
+      public void close() {
+        channel.close();
+      }
+    });
+  }
+
+  private static void runLibfuse2(Path storeDir, Path mountPoint, Options opts, Runnable onReady, ControlSetup control)
+      throws IOException {
     checkFuse();
     ChunkStore store = ChunkStore.open(storeDir,
         new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
             opts.stagingBytes()));
-    CountDownLatch closed = new CountDownLatch(1);
     ChunkstoreFuse fs;
     try {
       fs = new ChunkstoreFuse(store);
@@ -74,9 +234,64 @@ public final class Mounter {
       store.close();
       throw new MountException("libfuse 2 could not be loaded (" + e.getMessage() + "); install it with: apt-get install libfuse2");
     }
+    serveUntilUnmounted(store, storeDir, mountPoint, onReady, control, new Adapter() {
+      @Override
+      public void serve() {
+        fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
+      }
+
+      @Override
+      public CountDownLatch ready() {
+        return fs.ready();
+      }
+
+      @Override
+      public String refusal(Throwable failure) {
+        return fs.ready().getCount() == 0 ? null : "libfuse refused to mount at " + mountPoint
+            + (failure == null ? "" : " (" + rootMessage(failure) + ")");
+      }
+
+      @Override
+      public void unmount() {
+        fs.umount();
+      }
+
+      @Override
+      public void close() {
+        // libfuse has let go of everything when mount() returns
+      }
+    });
+  }
+
+  /** What {@link #serveUntilUnmounted} needs of an adapter. */
+  private interface Adapter {
+    /** Serves requests until the kernel lets go. */
+    void serve() throws Exception;
+
+    /** Counts down once the kernel has connected (or the adapter refused it). */
+    CountDownLatch ready();
+
+    /** Why the mount is not usable, in one sentence, or null if it is. */
+    String refusal(Throwable failure);
+
+    /** Lets go of the kernel: SIGTERM, or a connection the adapter refused. */
+    void unmount();
+
+    /** Releases what the adapter holds once it has stopped serving. */
+    void close();
+  }
+
+  /**
+   * The life cycle every mount shares: serve on a thread, report readiness once the kernel has
+   * connected, and after it lets go (unmount, or SIGTERM through the shutdown hook) fold every
+   * open file and close the store before returning.
+   */
+  private static void serveUntilUnmounted(ChunkStore store, Path storeDir, Path mountPoint, Runnable onReady,
+      ControlSetup control, Adapter adapter) throws IOException {
+    CountDownLatch closed = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       // SIGTERM: let go of the kernel, then wait until every write is folded and the store closed.
-      fs.umount();
+      adapter.unmount();
       try {
         closed.await(5, TimeUnit.MINUTES);
       } catch (InterruptedException e) {
@@ -88,34 +303,36 @@ public final class Mounter {
     StoreControl controlSocket = null;
     Thread loop = new Thread(() -> {
       try {
-        fs.mount(mountPoint, true, opts.debug(), fuseArgs(storeDir, opts));
+        adapter.serve();
       } catch (Throwable e) {
         failure.set(e);
       }
     }, "fuse-loop");
     try {
       loop.start();
-      while (loop.isAlive() && !fs.ready().await(100, TimeUnit.MILLISECONDS)) {
+      while (loop.isAlive() && !adapter.ready().await(100, TimeUnit.MILLISECONDS)) {
         // waiting for the kernel to connect, or for the mount to fail
       }
-      if (fs.ready().getCount() == 0) {
+      boolean connected = adapter.refusal(null) == null;
+      if (connected) {
         log.info("mounted {} at {}", storeDir, mountPoint);
         controlSocket = startControlSocket(store, mountPoint, control);
         onReady.run();
+      } else if (adapter.ready().getCount() == 0) {
+        adapter.unmount(); // connected, but refused: let go so that serving ends
       }
       loop.join();
-      if (fs.ready().getCount() != 0) {
-        Throwable t = failure.get();
-        throw new MountException("libfuse refused to mount at " + mountPoint
-            + (t == null ? "" : " (" + rootMessage(t) + ")"));
+      if (!connected) {
+        throw new MountException(adapter.refusal(failure.get()));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while mounted");
     } finally {
       stopControlSocket(controlSocket);
+      adapter.close();
       try {
-        fs.flushAll();
+        store.tree().flushAll();
       } finally {
         store.close();
         closed.countDown();
@@ -184,7 +401,11 @@ public final class Mounter {
     if (opts.readOnly()) {
       o.add("ro");
     }
-    o.addAll(opts.extraOptions());
+    for (String extra : opts.extraOptions()) {
+      if (!extra.equals(LIBFUSE2)) {
+        o.add(extra);
+      }
+    }
     return new String[] {"-o", String.join(",", o)};
   }
 

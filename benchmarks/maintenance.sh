@@ -47,7 +47,7 @@ read -r hbytes hms <<<"$hashed"
 say "JMH VerifyBenchmark (one thread)..."
 (cd "$ROOT" && mvn -q -o -pl chunkstore-core,benchmarks -am package -DskipTests >/dev/null 2>&1) || true
 jmh=$(java -jar "$ROOT/benchmarks/target/benchmarks.jar" VerifyBenchmark -p hash=blake3 -f 1 -wi 2 -i 3 -w 1s -r 2s 2>/dev/null |
-  awk '/decompressAndHash/ && /thrpt/ {print $(NF-2)}' | tail -1)
+  awk '/decompressAndHash/ && /thrpt/ {print $(NF-3)}' | tail -1)
 
 say "gc after deleting v1.tar..."
 s0=$(du_b "$WORK/store"); r0=$(du_b "$WORK/restic"); b0=$(du_b "$WORK/borg")

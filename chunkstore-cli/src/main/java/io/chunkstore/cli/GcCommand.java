@@ -38,6 +38,11 @@ final class GcCommand implements Callable<Integer> {
       description = "Rewrite packs whose live share is below PCT percent (default: ${DEFAULT-VALUE}; 0 never rewrites).")
   int rewriteBelow;
 
+  @Option(names = "--max-unused", paramLabel = "PCT", defaultValue = "5",
+      description = "Then rewrite the packs with the most dead bytes until at most PCT percent of the live bytes stay unused"
+          + " (default: ${DEFAULT-VALUE}; 100 rewrites no more than --rewrite-below says).")
+  int maxUnused;
+
   @Option(names = "--json", description = "Print one JSON object instead of the summary.")
   boolean json;
 
@@ -45,6 +50,10 @@ final class GcCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (rewriteBelow < 0 || rewriteBelow > 100) {
       System.err.println("gc: --rewrite-below is a percentage from 0 to 100, not " + rewriteBelow);
+      return FsckCommand.USAGE;
+    }
+    if (maxUnused < 0 || maxUnused > 100) {
+      System.err.println("gc: --max-unused is a percentage from 0 to 100, not " + maxUnused);
       return FsckCommand.USAGE;
     }
     double threshold = rewriteBelow / 100.0;
@@ -79,19 +88,20 @@ final class GcCommand implements Callable<Integer> {
 
   private JsonNode plan(double threshold) throws java.io.IOException {
     try (MaintenanceStore m = MaintenanceStore.open(store)) {
-      return GcJson.plan(GcPlanner.plan(m, threshold));
+      return GcJson.plan(GcPlanner.plan(m, threshold, maxUnused / 100.0));
     }
   }
 
   private JsonNode collect(double threshold, TerminalProgress progress) throws java.io.IOException {
     long started = System.nanoTime();
-    GcExecutor.GcResult r = GcExecutor.run(store, threshold, progress, Interrupts.onSigint());
+    GcExecutor.GcResult r = GcExecutor.run(store, threshold, maxUnused / 100.0, progress, Interrupts.onSigint());
     return GcJson.result(r, (System.nanoTime() - started) / 1e9);
   }
 
   private JsonNode throughDaemon(StoreLockedException locked, TerminalProgress progress) throws java.io.IOException {
     ObjectNode request = ControlClient.request("gc");
     request.put("rewriteBelow", rewriteBelow);
+    request.put("maxUnused", maxUnused);
     request.put("dryRun", dryRun);
     try (ControlClient daemon = ControlClient.connect(store)) {
       return daemon.call(request, new FsckCommand.DaemonProgress(progress));

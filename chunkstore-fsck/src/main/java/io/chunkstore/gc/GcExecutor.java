@@ -124,15 +124,21 @@ public final class GcExecutor {
    */
   public static GcResult run(Path root, double rewriteBelow, ProgressListener progress, Cancellation cancel)
       throws IOException {
+    return run(root, rewriteBelow, GcPlanner.DEFAULT_MAX_UNUSED, progress, cancel);
+  }
+
+  /** As {@link #run(Path, double, ProgressListener, Cancellation)}, leaving at most {@code maxUnused} unused. */
+  public static GcResult run(Path root, double rewriteBelow, double maxUnused, ProgressListener progress,
+      Cancellation cancel) throws IOException {
     ChunkStore.open(root).close();
     try (MaintenanceStore store = MaintenanceStore.open(root)) {
       refuseDamagedStore(store, cancel);
       GcExecutor x = new GcExecutor(store, Writers.NONE, progress, cancel);
       x.removeOwnLeftovers();
-      if (x.adoptOrphans(GcPlanner.plan(store, rewriteBelow))) {
+      if (x.adoptOrphans(GcPlanner.plan(store, rewriteBelow, maxUnused))) {
         FaultPoints.reached("after-adopt");
       }
-      x.execute(GcPlanner.plan(store, rewriteBelow));
+      x.execute(GcPlanner.plan(store, rewriteBelow, maxUnused));
       return x.result;
     }
   }
@@ -146,12 +152,18 @@ public final class GcExecutor {
    */
   public static GcResult runOnline(ChunkStore open, double rewriteBelow, ProgressListener progress, Cancellation cancel)
       throws IOException {
+    return runOnline(open, rewriteBelow, GcPlanner.DEFAULT_MAX_UNUSED, progress, cancel);
+  }
+
+  /** As {@link #runOnline(ChunkStore, double, ProgressListener, Cancellation)}, leaving at most {@code maxUnused} unused. */
+  public static GcResult runOnline(ChunkStore open, double rewriteBelow, double maxUnused, ProgressListener progress,
+      Cancellation cancel) throws IOException {
     open.maintenanceLock().lock(); // one gc at a time
     try {
       MaintenanceStore store = MaintenanceStore.of(open);
       GcExecutor x = new GcExecutor(store, Writers.of(open.blocks()), progress, cancel);
       x.removeOwnLeftovers();
-      x.execute(GcPlanner.plan(store, rewriteBelow));
+      x.execute(GcPlanner.plan(store, rewriteBelow, maxUnused));
       return x.result;
     } finally {
       open.maintenanceLock().unlock();

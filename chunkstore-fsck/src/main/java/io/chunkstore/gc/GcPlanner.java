@@ -28,10 +28,28 @@ public final class GcPlanner {
    */
   public static final double DEFAULT_REWRITE_BELOW = 0.5;
 
+  /**
+   * The default share of unused bytes a store may keep after gc, as restic's {@code --max-unused}:
+   * beyond the packs below {@link #DEFAULT_REWRITE_BELOW}, gc rewrites the packs with the most
+   * dead bytes first until what stays unused is at most this share of the live bytes. Without it,
+   * deleting one of two versions that share most blocks would leave every pack mostly live and
+   * free nothing.
+   */
+  public static final double DEFAULT_MAX_UNUSED = 0.05;
+
   private GcPlanner() {}
 
-  /** Plans a gc of {@code store}; rewrites packs whose live share is below {@code rewriteBelow}. */
+  /** Plans a gc of {@code store} with the default share of unused bytes left. */
   public static GcPlan plan(MaintenanceStore store, double rewriteBelow) throws IOException {
+    return plan(store, rewriteBelow, DEFAULT_MAX_UNUSED);
+  }
+
+  /**
+   * Plans a gc of {@code store}: rewrites packs whose live share is below {@code rewriteBelow},
+   * then more, most dead first, until the unused bytes left are at most {@code maxUnused} of the
+   * live bytes (1 or more: none more).
+   */
+  public static GcPlan plan(MaintenanceStore store, double rewriteBelow, double maxUnused) throws IOException {
     Index index = store.index();
     List<PackRecord> records = new ArrayList<>();
     index.forEachPack(records::add);
@@ -52,6 +70,7 @@ public final class GcPlanner {
       }
       plans.add(planPack(index, p, m, rewriteBelow));
     }
+    plans = limitUnused(plans, maxUnused);
     List<String> orphans = new ArrayList<>();
     for (String key : store.backend().list("")) {
       if (!recorded.contains(key) && isPackKey(key)) {
@@ -59,6 +78,40 @@ public final class GcPlanner {
       }
     }
     return new GcPlan(plans, retired, orphans, rewriteBelow);
+  }
+
+  private static List<GcPlan.PackPlan> limitUnused(List<GcPlan.PackPlan> plans, double maxUnused) {
+    long live = 0;
+    long unused = 0;
+    List<GcPlan.PackPlan> candidates = new ArrayList<>();
+    for (GcPlan.PackPlan p : plans) {
+      if (p.action() == GcPlan.Action.DELETE) {
+        continue;
+      }
+      live += p.liveBytes();
+      if (p.action() == GcPlan.Action.KEEP && p.liveBytes() < p.pack().size()) {
+        unused += p.pack().size() - p.liveBytes();
+        candidates.add(p);
+      }
+    }
+    candidates.sort(java.util.Comparator.comparingDouble(p -> (double) p.liveBytes() / p.pack().size()));
+    Set<GcPlan.PackPlan> more = new HashSet<>();
+    for (GcPlan.PackPlan p : candidates) {
+      if (unused <= maxUnused * live) {
+        break;
+      }
+      more.add(p);
+      unused -= p.pack().size() - p.liveBytes();
+    }
+    if (more.isEmpty()) {
+      return plans;
+    }
+    List<GcPlan.PackPlan> out = new ArrayList<>();
+    for (GcPlan.PackPlan p : plans) {
+      out.add(more.contains(p) ? new GcPlan.PackPlan(p.pack(), p.liveBytes(), p.liveBlocks(), p.dead(),
+          p.deadRawBytes(), GcPlan.Action.REWRITE) : p);
+    }
+    return out;
   }
 
   static GcPlan.PackPlan planPack(Index index, PackRecord p, PackManifest m, double rewriteBelow) {

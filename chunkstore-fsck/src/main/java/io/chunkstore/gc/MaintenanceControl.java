@@ -60,15 +60,16 @@ public final class MaintenanceControl {
     });
     registry.register("gc", (request, sink) -> {
       double below = request.number("rewriteBelow", Math.round(GcPlanner.DEFAULT_REWRITE_BELOW * 100)) / 100.0;
+      double maxUnused = request.number("maxUnused", Math.round(GcPlanner.DEFAULT_MAX_UNUSED * 100)) / 100.0;
       if (request.flag("dryRun", false)) {
         try (MaintenanceStore view = MaintenanceStore.of(store)) {
-          return GcJson.plan(GcPlanner.plan(view, below));
+          return GcJson.plan(GcPlanner.plan(view, below, maxUnused));
         }
       }
       Cancellation cancel = new Cancellation();
       long t0 = System.nanoTime();
       try {
-        GcExecutor.GcResult r = GcExecutor.runOnline(store, below, new StreamedProgress(sink, cancel), cancel);
+        GcExecutor.GcResult r = GcExecutor.runOnline(store, below, maxUnused, new StreamedProgress(sink, cancel), cancel);
         return GcJson.result(r, (System.nanoTime() - t0) / 1e9);
       } catch (CancelledException e) {
         throw new IOException("gc was cancelled; what it did is kept");

@@ -54,8 +54,9 @@ class PowerLossTest {
           store.toString(), journal.toString(), Long.toString(100 + round), Integer.toString(round),
           durableList.toString())
           .redirectOutput(out.toFile()).redirectError(tmp.resolve("err" + round).toFile()).start();
-      awaitLine(p, out, "OPEN", round);
-      Thread.sleep(700 + killer.nextInt(2500));
+      // once the writer has made something durable (a loaded machine may take a while), at a random point
+      awaitLine(p, out, "DURABLE ", round);
+      Thread.sleep(300 + killer.nextInt(2500));
       assertTrue(p.isAlive(), "round " + round + ": the writer died on its own:\n"
           + Files.readString(tmp.resolve("err" + round)));
       p.destroyForcibly(); // SIGKILL: the process's memory is gone, as at a power cut
@@ -117,10 +118,11 @@ class PowerLossTest {
     }
   }
 
-  private static void awaitLine(Process p, Path out, String line, int round) throws Exception {
+  /** Waits until the writer has printed a line that starts with {@code prefix}. */
+  private static void awaitLine(Process p, Path out, String prefix, int round) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (Files.exists(out) && Files.readAllLines(out, StandardCharsets.UTF_8).contains(line)) {
+      if (Files.exists(out) && Files.readAllLines(out, StandardCharsets.UTF_8).stream().anyMatch(l -> l.startsWith(prefix))) {
         return;
       }
       if (!p.isAlive()) {
@@ -129,6 +131,7 @@ class PowerLossTest {
       Thread.sleep(20);
     }
     p.destroyForcibly();
-    fail("round " + round + ": the writer did not open the store: " + Files.readString(out));
+    fail("round " + round + ": the writer printed no '" + prefix + "' line in 60 s: " + Files.readString(out)
+        + Files.readString(out.resolveSibling("err" + round)));
   }
 }

@@ -60,10 +60,12 @@ class ChunkStoreTest {
   @Test
   void identicalContentIsStoredOnce() throws IOException {
     byte[] data = TestData.bytes(3, 3 << 20);
+    Path dir = tmp.resolve("store");
     try (ChunkStore s = create()) {
       s.write("/one", new ByteArrayInputStream(data));
       s.flush();
       StoreStats first = s.stats();
+      long firstOnDisk = StoreChecks.bytesOnDisk(dir);
       s.write("/two", new ByteArrayInputStream(data));
       s.flush();
       StoreStats second = s.stats();
@@ -71,6 +73,11 @@ class ChunkStoreTest {
       assertEquals(first.uniqueRawBytes(), second.uniqueRawBytes());
       assertEquals(2L * data.length, second.logicalBytes());
       assertEquals(2.0, second.dedupRatio(), 0.001);
+      // the disk, not only the counters: half of TestData is random, so the first copy costs
+      // at least a quarter of its size, and the second nothing
+      assertTrue(firstOnDisk > data.length / 4, "the first copy is on disk: " + firstOnDisk + " bytes");
+      assertEquals(firstOnDisk, StoreChecks.bytesOnDisk(dir), "the second copy added bytes on disk");
+      assertEquals(second.storedBytes(), StoreChecks.bytesOnDisk(dir), "storedBytes counts what is on disk");
     }
   }
 
@@ -79,14 +86,22 @@ class ChunkStoreTest {
     byte[] data = TestData.bytes(4, 8 << 20);
     byte[] shifted = new byte[data.length + 100];
     System.arraycopy(data, 0, shifted, 100, data.length);
+    Path dir = tmp.resolve("store");
     try (ChunkStore s = create()) {
       s.write("/v1", new ByteArrayInputStream(data));
       s.flush();
       long before = s.stats().uniqueRawBytes();
+      long onDiskBefore = StoreChecks.bytesOnDisk(dir);
       s.write("/v2", new ByteArrayInputStream(shifted));
       s.flush();
       long added = s.stats().uniqueRawBytes() - before;
-      assertTrue(added < data.length / 10, "a 100-byte shift added " + added + " bytes");
+      long addedOnDisk = StoreChecks.bytesOnDisk(dir) - onDiskBefore;
+      assertTrue(added > 0 && added < data.length / 10, "a 100-byte shift added " + added + " bytes");
+      assertTrue(onDiskBefore > data.length / 4, "the first version is on disk: " + onDiskBefore + " bytes");
+      // at least the new first block; at most a tenth of the file
+      assertTrue(addedOnDisk > 100 && addedOnDisk < data.length / 10,
+          "a 100-byte shift added " + addedOnDisk + " bytes on disk");
+      assertEquals(s.stats().storedBytes(), StoreChecks.bytesOnDisk(dir), "storedBytes counts what is on disk");
       assertArrayEquals(shifted, readAll(s, "/v2"));
     }
   }

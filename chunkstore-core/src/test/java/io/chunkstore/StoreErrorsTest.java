@@ -1,6 +1,7 @@
 package io.chunkstore;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,9 +114,14 @@ class StoreErrorsTest {
           return n & 0xff;
         }
       };
-      assertThrows(IOException.class, () -> s.write("/keep", failing));
+      IOException e = assertThrows(IOException.class, () -> s.write("/keep", failing));
+      assertEquals("source went away", e.getMessage());
       assertTrue(s.index().orphans().isEmpty(), "the half-written inode is freed");
+      StoreChecks.assertRefcountsMatchExtents(s);
     }
     assertStillThere(dir, c);
+    try (ChunkStore s = ChunkStore.open(dir)) {
+      StoreChecks.assertRefcountsMatchExtents(s);
+    }
   }
 }

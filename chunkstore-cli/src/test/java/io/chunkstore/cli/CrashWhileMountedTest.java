@@ -81,6 +81,8 @@ class CrashWhileMountedTest {
     volatile Expect inFlightNew;
     volatile int fsynced;
     volatile Throwable stoppedBy;
+    /** {@link System#nanoTime()} when the writer stopped. */
+    volatile long stoppedAt;
 
     Writer(Path mnt, int round, Random r, Map<String, Expect> durable) {
       this.mnt = mnt;
@@ -119,6 +121,7 @@ class CrashWhileMountedTest {
           }
         }
       } catch (Throwable e) {
+        stoppedAt = System.nanoTime();
         stoppedBy = e; // the daemon died under us: ENOTCONN or ECONNABORTED
       }
     }
@@ -150,10 +153,12 @@ class CrashWhileMountedTest {
       t.start();
       // kill at a random point, later in some rounds than in others
       Thread.sleep(300 + killer.nextInt(1700));
+      long killedAt = System.nanoTime();
       daemon.destroyForcibly(); // SIGKILL
       assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon died");
       t.join(TimeUnit.SECONDS.toMillis(60));
       assertFalse(t.isAlive(), "the writer returned once the daemon was gone");
+      assertStoppedByTheKill(w, killedAt, round);
       FuseProcesses.unmountLazily(mountPoint);
       assertFalse(FuseProcesses.isMounted(mountPoint), "the dead mount is gone");
       if (w.inFlight != null) {
@@ -163,6 +168,22 @@ class CrashWhileMountedTest {
     }
     assertTrue(durable.size() > ROUNDS, "the writer got files through: " + durable.size());
     assertTrue(midWrite >= ROUNDS / 2, "only " + midWrite + " of " + ROUNDS + " kills caught a write in flight");
+  }
+
+  /**
+   * The writer must have stopped because the daemon died — after the kill, with ENOTCONN or
+   * ECONNABORTED — and not earlier on an error of its own (EIO, ENOSPC), which would make every
+   * check of this round meaningless.
+   */
+  private static void assertStoppedByTheKill(Writer w, long killedAt, int round) {
+    Throwable e = w.stoppedBy;
+    assertTrue(e != null, "round " + round + ": the writer stopped without an error");
+    assertTrue(w.stoppedAt >= killedAt, "round " + round + ": the writer stopped "
+        + TimeUnit.NANOSECONDS.toMillis(killedAt - w.stoppedAt) + " ms before the kill: " + e);
+    String why = String.valueOf(e.getMessage());
+    assertTrue(e instanceof IOException
+            && (why.contains("Transport endpoint is not connected") || why.contains("Software caused connection abort")),
+        "round " + round + ": the writer stopped with ENOTCONN or ECONNABORTED, not " + e);
   }
 
   private Process startDaemon(Path store, int round) throws Exception {

@@ -44,6 +44,13 @@ public final class Index implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
+  /**
+   * For power-loss tests only: with this system property set to {@code true}, writes that are not
+   * synced stay in this process (RocksDB's manual WAL flush) until the next synced write, so that
+   * a {@code kill -9} loses them as a power cut loses what the kernel had not yet written.
+   */
+  public static final String UNSYNCED_WRITES_IN_MEMORY = "chunkstore.index.unsyncedWritesInMemory";
+
   private static final List<String> FAMILIES = List.of(
       "blocks", "refs", "packs", "inodes", "dirents", "extents", "xattrs", "orphans", "meta");
 
@@ -106,6 +113,7 @@ public final class Index implements AutoCloseable {
         // Replaying the WAL into memtables is enough; writing L0 files for every column family
         // on each open made a CLI call's start-up several times slower.
         .setAvoidFlushDuringRecovery(true)
+        .setManualWalFlush(Boolean.getBoolean(UNSYNCED_WRITES_IN_MEMORY))
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, newCfOptions(false, false)));

@@ -3,6 +3,7 @@ package io.chunkstore.backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -64,19 +65,27 @@ class LocalDiskBackendTest extends BackendContractTest {
     }
   }
 
+  /**
+   * Two sources that exist but cannot be read: /proc/self/mem fails with EIO in the middle of the
+   * copy (it is on another file system, so it cannot be hard-linked), and a directory is "copied"
+   * as an empty directory that then cannot be opened for writing. Either way the put throws, the
+   * source stays and no temporary file is left.
+   */
   @Test
   void failedPutLeavesTheSourceAndNoTempFile() throws IOException {
-    Path missing = stagingDir().resolve("missing");
-    try {
-      backend.put("cd01", missing);
-    } catch (IOException expected) {
-      // the source does not exist
-    }
+    Path unreadable = Path.of("/proc/self/mem");
+    assumeTrue(Files.exists(unreadable), "needs Linux /proc");
+    IOException eio = assertThrows(IOException.class, () -> backend.put("cd01", unreadable));
+    assertTrue(String.valueOf(eio.getMessage()).contains("Input/output error"), eio.toString());
+    assertTrue(Files.exists(unreadable));
+
+    Path directory = Files.createDirectory(stagingDir().resolve("a-directory"));
+    assertThrows(IOException.class, () -> backend.put("cd02", directory));
+    assertTrue(Files.isDirectory(directory), "the source is left in place");
+
     assertEquals(List.of(), backend.list(""));
-    if (Files.isDirectory(dir.resolve("cd"))) {
-      try (var files = Files.list(dir.resolve("cd"))) {
-        assertEquals(0, files.count());
-      }
+    try (var files = Files.list(dir.resolve("cd"))) {
+      assertEquals(List.of(), files.toList(), "no temporary file is left");
     }
   }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.*;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,10 @@ class FileTreeConsistencyTest {
     }
   }
 
-  /** A fold holds the file and then takes the tree lock; setAttributes must never wait for the file under the tree lock. */
+  /**
+   * A fold holds the file and then takes the tree lock; setAttributes must never wait for the file
+   * under the tree lock. Proves something only if calls ran while the fold did, so they are counted.
+   */
   @Test
   void setAttributesDuringAFoldDoesNotDeadlock() throws Exception {
     ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults()); // closed only if no deadlock
@@ -46,10 +50,16 @@ class FileTreeConsistencyTest {
     byte[] data = TestData.bytes(7, 16 << 20);
     t.write(fh, 0, data, 0, data.length);
     ExecutorService ex = Executors.newFixedThreadPool(2, r -> { Thread th = new Thread(r); th.setDaemon(true); return th; });
-    Future<?> fold = ex.submit(() -> { t.flush(fh); return null; });
+    CountDownLatch folding = new CountDownLatch(1);
+    AtomicInteger duringFold = new AtomicInteger();
+    Future<?> fold = ex.submit(() -> { folding.countDown(); t.flush(fh); return null; });
     Future<?> chmod = ex.submit(() -> {
+      folding.await();
       while (!fold.isDone()) {
-        t.setAttributes("/f", Attributes.permissions(0600));
+        t.setAttributes("/f", Attributes.permissions(0600)); // mtime NOW: reaches the open file
+        if (!fold.isDone()) {
+          duringFold.incrementAndGet(); // began and ended while the fold ran
+        }
       }
       return null;
     });
@@ -60,6 +70,8 @@ class FileTreeConsistencyTest {
       long[] dead = java.lang.management.ManagementFactory.getThreadMXBean().findMonitorDeadlockedThreads();
       fail("fold and setAttributes did not finish; deadlocked threads: " + (dead == null ? 0 : dead.length));
     }
+    assertTrue(duringFold.get() > 0, "no setAttributes call ran while the 16 MiB fold did: the race did not happen");
+    assertEquals(0600, t.stat("/f").mode() & 07777);
     s.close();
   }
 

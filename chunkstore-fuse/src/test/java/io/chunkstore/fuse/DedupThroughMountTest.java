@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The same ~200 MB file copied into the mount under two names is stored once: the second copy
- * adds less than 1% to the store's size on disk.
+ * adds less than 1% to the store's size on disk, measured both by its counters and by the bytes
+ * of packs/ and staging/.
  */
 class DedupThroughMountTest extends MountTestBase {
   private static final long SIZE = 200L * GeneratedContent.MIB + 12_345;
@@ -32,8 +33,10 @@ class DedupThroughMountTest extends MountTestBase {
     }
     mount.close();
     StoreStats once = stats(mount.store());
+    long onceOnDisk = FuseTests.bytesOnDisk(mount.store());
     assertEquals(SIZE, once.logicalBytes());
     assertTrue(once.storedBytes() > SIZE / 4, "the first copy is stored: " + once);
+    assertTrue(onceOnDisk > SIZE / 4, "the first copy is on disk: " + onceOnDisk + " bytes");
 
     mount = mount.remount();
     Files.createDirectory(mount.path("elsewhere"));
@@ -52,6 +55,9 @@ class DedupThroughMountTest extends MountTestBase {
     long added = twice.storedBytes() - once.storedBytes();
     assertTrue(added < once.storedBytes() / 100, "the second copy added " + added + " bytes to "
         + once.storedBytes() + " (" + once + " then " + twice + ")");
+    long addedOnDisk = FuseTests.bytesOnDisk(mount.store()) - onceOnDisk;
+    assertTrue(addedOnDisk < onceOnDisk / 100, "the second copy added " + addedOnDisk + " bytes on disk to " + onceOnDisk);
+    assertEquals(twice.storedBytes(), FuseTests.bytesOnDisk(mount.store()), "storedBytes counts what is on disk");
 
     try (ChunkStore s = ChunkStore.open(mount.store())) {
       FuseTests.assertRefcountsMatchExtents(s);

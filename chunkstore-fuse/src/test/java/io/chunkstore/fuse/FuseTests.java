@@ -214,4 +214,23 @@ final class FuseTests {
     }
     return sb.toString();
   }
+
+  /**
+   * Bytes of the files in the store's {@code packs/} and {@code staging/}: what its blocks cost on
+   * disk, measured there rather than taken from the store's counters.
+   */
+  static long bytesOnDisk(Path store) throws IOException {
+    long sum = 0;
+    for (String sub : new String[] {"packs", "staging"}) {
+      Path dir = store.resolve(sub);
+      if (Files.isDirectory(dir)) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+          for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+            sum += Files.size(f);
+          }
+        }
+      }
+    }
+    return sum;
+  }
 }

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every test on a real mount shares: it fails (or skips, with CHUNKSTORE_SKIP_FUSE_TESTS=1)
- * where FUSE is unusable, and it never leaves a mount behind, also after a failure.
+ * where FUSE is unusable, and it never leaves a mount behind, also after a failure. The unmount
+ * after each test is part of the test: if it fails (the mount stayed busy, or folding the staged
+ * writes and closing the store threw), the test fails with that error.
  */
 abstract class MountTestBase {
   @TempDir
@@ -22,9 +24,20 @@ abstract class MountTestBase {
   }
 
   @AfterEach
-  final void unmountAfterTest() {
+  final void unmountAfterTest() throws Exception {
     if (mount != null) {
-      mount.closeQuietly();
+      MountedStore m = mount;
+      mount = null;
+      try {
+        m.close();
+      } catch (Throwable e) {
+        try {
+          FuseTests.unmountLazily(m.mountPoint()); // never leave a mount behind
+        } catch (Exception again) {
+          e.addSuppressed(again);
+        }
+        throw e;
+      }
     }
   }
 }

@@ -1,12 +1,17 @@
 package io.chunkstore.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.backend.LocalDiskBackend;
+import io.chunkstore.compress.Codecs;
+import io.chunkstore.hashing.BouncyCastleBlake3Hasher;
 import io.chunkstore.hashing.Hasher;
 import io.chunkstore.hashing.Hashers;
 import io.chunkstore.id.BlockId;
+import io.chunkstore.pack.SuperChunkReader;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,7 +32,10 @@ import org.junit.jupiter.api.Test;
  * Many files written through the mount and overwritten in place, each fsynced: every block must
  * be stored under its own hash, and every file must read back as written. (This found block ids
  * of all zeros: the hasher, once compiled by C2, sometimes returns 32 zero bytes, and every later
- * chunk that "hashes" to zero dedups against the first one.)
+ * chunk that "hashes" to zero dedups against the first one.) "Its own hash" is checked for every
+ * indexed block: its bytes, read from the pack around the store's read path, are hashed again by
+ * the reference implementation (Bouncy Castle for BLAKE3), not by the hasher that named it, whose
+ * mistakes the store's own read check would repeat.
  */
 class OverwriteInPlaceTest extends MountTestBase {
   private static final int OPS = 700;
@@ -87,6 +95,33 @@ class OverwriteInPlaceTest extends MountTestBase {
               + rec.length() + " bytes), true hash " + trueHash(s, hasher, id, rec.length()));
         }
       });
+      List<String> misnamed = new ArrayList<>();
+      int[] checked = {0};
+      Hasher reference = referenceHasher(s.config().hash());
+      LocalDiskBackend packs = new LocalDiskBackend(s.directory().resolve("packs"));
+      Map<String, byte[]> frames = new java.util.HashMap<>();
+      s.index().forEachBlock((id, rec) -> {
+        try {
+          byte[] frame = frames.computeIfAbsent(rec.pack() + "@" + rec.frameOffset(), k -> {
+            try {
+              return SuperChunkReader.readFrame(packs, rec.pack(), rec.frameOffset(), rec.frameLength(), Codecs::byId);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          BlockId actual = reference.hash(frame, rec.offsetInFrame(), rec.length());
+          if (!actual.equals(id) && misnamed.size() < 10) {
+            misnamed.add("block " + id.hex() + " in pack " + rec.pack() + " at " + rec.frameOffset() + " ("
+                + rec.length() + " bytes) has hash " + actual.hex());
+          }
+          checked[0]++;
+        } catch (RuntimeException e) {
+          misnamed.add("block " + id.hex() + ": unreadable from pack " + rec.pack() + ": " + e.getMessage());
+        }
+        if (frames.size() > 256) {
+          frames.clear(); // the index is in id order, not pack order: keep memory bounded
+        }
+      });
       List<String> unreadable = new ArrayList<>();
       for (Map.Entry<String, String> e : expected.entrySet()) {
         try (InputStream in = s.newInputStream("/" + e.getKey())) {
@@ -98,14 +133,22 @@ class OverwriteInPlaceTest extends MountTestBase {
           unreadable.add(e.getKey() + ": " + ex.getMessage());
         }
       }
-      if (writeFailure != null || !wrong.isEmpty() || !unreadable.isEmpty()) {
+      if (writeFailure != null || !wrong.isEmpty() || !unreadable.isEmpty() || !misnamed.isEmpty()) {
         fail("write failure: " + writeFailure + "\nblocks stored under an id of zeros: " + wrong + "\nfiles that do not read back ("
             + unreadable.size() + " of " + expected.size() + "): "
-            + unreadable.subList(0, Math.min(10, unreadable.size())));
+            + unreadable.subList(0, Math.min(10, unreadable.size()))
+            + "\nblocks whose bytes do not hash to their id (reference " + reference.name() + "): " + misnamed);
       }
+      assertTrue(checked[0] > OPS, "every indexed block was hashed again: " + checked[0]);
       FuseTests.assertRefcountsMatchExtents(s);
       assertEquals(0, s.index().orphans().size());
     }
+  }
+
+  /** An implementation of the store's hash that the store itself does not use to name blocks. */
+  private static Hasher referenceHasher(String hash) {
+    return hash.equals(io.chunkstore.hashing.Blake3Hasher.NAME) ? new BouncyCastleBlake3Hasher()
+        : hash.equals(BouncyCastleBlake3Hasher.NAME) ? new io.chunkstore.hashing.Blake3Hasher() : Hashers.byName(hash);
   }
 
   private static String trueHash(ChunkStore s, Hasher hasher, BlockId id, int length) {

@@ -624,6 +624,7 @@ public final class BlockStore implements Closeable {
     });
     int lost = 0;
     List<BlockId> moved = new ArrayList<>();
+    Map<BlockId, BlockRecord> lostBlocks = new HashMap<>();
     for (Map.Entry<BlockId, BlockRecord> e : toMove.entrySet()) {
       BlockRecord rec = e.getValue();
       byte[] raw;
@@ -635,6 +636,7 @@ public final class BlockStore implements Closeable {
         }
       } catch (IOException ex) {
         lost++;
+        lostBlocks.put(e.getKey(), rec);
         log.warn("block {} in unsealed pack {} is lost: {}", e.getKey().shortHex(), rec.pack(), ex.getMessage());
         continue;
       }
@@ -644,8 +646,16 @@ public final class BlockStore implements Closeable {
       writer.add(prepare(e.getKey(), raw, raw.length));
       moved.add(e.getKey());
     }
-    // Blocks were indexed once already: re-point them without counting them again.
+    // Blocks were indexed once already: re-point them without counting them again. Lost ones
+    // (their bytes never reached the disk: a power cut before the pack was forced) are
+    // quarantined, so the next write of the same content stores them again instead of
+    // deduplicating against nothing.
     try (Batch batch = index.batch()) {
+      for (Map.Entry<BlockId, BlockRecord> e : lostBlocks.entrySet()) {
+        batch.quarantineBlock(e.getKey());
+        batch.addCounter(Counter.UNIQUE_BLOCKS, -1);
+        batch.addCounter(Counter.UNIQUE_RAW_BYTES, -e.getValue().length());
+      }
       if (writer != null) {
         SuperChunkWriter w = writer;
         for (PackEntry pe : w.drainEntries(true)) {
@@ -667,7 +677,8 @@ public final class BlockStore implements Closeable {
       staged.remove(e.getKey());
     }
     if (lost > 0) {
-      log.warn("{} blocks of unsealed packs were lost in a crash; run chunkstore-fsck to find the files they hurt", lost);
+      log.warn("{} blocks of unsealed packs were lost in a crash and are quarantined; run chunkstore-fsck to find the"
+          + " files they hurt (writing the same content again heals them)", lost);
     }
     log.info("recovered {} blocks from {} unsealed packs", moved.size(), byId.size());
   }

@@ -1,0 +1,331 @@
+package io.chunkstore.tahoe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real Tahoe-LAFS grid on 127.0.0.1 for the tests of a class: one introducer, four storage
+ * nodes and one client node, 2-of-4 encoding with shares.happy 3, the storage nodes' reserved
+ * space lowered so that a busy test machine still takes shares. Every node listens on a free
+ * port, runs as {@code tahoe run --allow-stdin-close}, and is stopped after the class's last test,
+ * also when a test failed (and by a shutdown hook if the JVM goes down first). Starting takes a
+ * few seconds, so a class shares one grid; its tests use a fresh store directory each.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final TahoeGrid grid = new TahoeGrid();
+ * }</pre>
+ *
+ * <p>{@code tahoe} is found on PATH, else in the repository's {@code .venv} (what
+ * {@code bin/setup --test} installs).
+ */
+public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
+  public static final int STORAGE_NODES = 4;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<Node> storage = new ArrayList<>();
+  private Node introducer;
+  private Node client;
+  private Path base;
+  private Path tahoe;
+  private int clientWebPort;
+  private Thread hook;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** One node: its directory and, while it runs, its process. */
+  public final class Node {
+    final String name;
+    final Path dir;
+    Process process;
+
+    Node(String name) {
+      this.name = name;
+      this.dir = base.resolve(name);
+    }
+
+    /** Starts the node; it keeps running when our stdin closes. */
+    public void start() throws IOException {
+      if (process != null && process.isAlive()) {
+        return;
+      }
+      Files.deleteIfExists(dir.resolve("running.process")); // a killed node leaves it behind
+      process = new ProcessBuilder(tahoe.toString(), "run", "--allow-stdin-close", dir.toString())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile()))
+          .redirectInput(ProcessBuilder.Redirect.PIPE)
+          .start();
+      process.getOutputStream().close();
+    }
+
+    /** Stops the node (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. */
+    public void stop() {
+      if (process == null) {
+        return;
+      }
+      Process p = process;
+      process = null;
+      List<ProcessHandle> children = p.descendants().toList();
+      p.destroy();
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    public boolean running() {
+      return process != null && process.isAlive();
+    }
+
+    public Path directory() {
+      return dir;
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    stop();
+  }
+
+  /** Creates the nodes and starts them; returns once the client sees every storage server. */
+  public void start() throws IOException, InterruptedException {
+    tahoe = findTahoe();
+    base = Files.createTempDirectory("chunkstore-grid-");
+    hook = new Thread(this::stopAll, "tahoe-grid-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean ok = false;
+    try {
+      introducer = new Node("introducer");
+      int introPort = freePort();
+      run(List.of(tahoe.toString(), "create-introducer", "--listen=tcp",
+          "--port=tcp:" + introPort + ":interface=127.0.0.1", "--location=tcp:127.0.0.1:" + introPort,
+          introducer.dir.toString()));
+      introducer.start();
+      Path furlFile = introducer.dir.resolve("private").resolve("introducer.furl");
+      waitFor(() -> Files.isRegularFile(furlFile) && Files.size(furlFile) > 0, Duration.ofSeconds(60),
+          "the introducer to write its fURL", introducer);
+      String furl = Files.readString(furlFile).strip();
+
+      List<Process> creating = new ArrayList<>();
+      for (int i = 0; i < STORAGE_NODES; i++) {
+        Node n = new Node("storage" + i);
+        storage.add(n);
+        int port = freePort();
+        creating.add(spawn(List.of(tahoe.toString(), "create-node", "--nickname=storage" + i, "--introducer=" + furl,
+            "--listen=tcp", "--port=tcp:" + port + ":interface=127.0.0.1", "--location=tcp:127.0.0.1:" + port,
+            "--webport=none", "--shares-needed=2", "--shares-happy=3", "--shares-total=4", n.dir.toString())));
+      }
+      client = new Node("client");
+      clientWebPort = freePort();
+      creating.add(spawn(List.of(tahoe.toString(), "create-client", "--nickname=client", "--introducer=" + furl,
+          "--webport=tcp:" + clientWebPort + ":interface=127.0.0.1", "--shares-needed=2", "--shares-happy=3",
+          "--shares-total=4", client.dir.toString())));
+      for (Process p : creating) {
+        if (p.waitFor() != 0) {
+          throw new IOException("tahoe create-node failed: " + new String(p.getInputStream().readAllBytes(),
+              StandardCharsets.UTF_8));
+        }
+      }
+      for (Node n : storage) {
+        setReservedSpace(n, "10M");
+        n.start();
+      }
+      client.start();
+      awaitConnectedServers(STORAGE_NODES, Duration.ofSeconds(120));
+      ok = true;
+    } finally {
+      if (!ok) {
+        stop();
+      }
+    }
+  }
+
+  /** Stops every node and deletes the grid's directories. */
+  public void stop() {
+    stopAll();
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs
+      }
+      hook = null;
+    }
+    if (base != null) {
+      try (Stream<Path> s = Files.walk(base)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException | UncheckedIOException e) {
+        // a temp dir left behind
+      }
+    }
+  }
+
+  private void stopAll() {
+    if (client != null) {
+      client.stop();
+    }
+    storage.forEach(Node::stop);
+    if (introducer != null) {
+      introducer.stop();
+    }
+  }
+
+  /** The client node's web API. */
+  public URI clientUrl() {
+    return URI.create("http://127.0.0.1:" + clientWebPort);
+  }
+
+  public Node client() {
+    return client;
+  }
+
+  public Node storage(int i) {
+    return storage.get(i);
+  }
+
+  /** Sets a storage node's reserved_space (takes effect at its next start). */
+  public void setReservedSpace(Node n, String size) throws IOException {
+    Path cfg = n.dir.resolve("tahoe.cfg");
+    String text = Files.readString(cfg);
+    String changed = text.replaceAll("(?m)^reserved_space\\s*=.*$", "reserved_space = " + size);
+    if (changed.equals(text) && !text.contains("reserved_space = " + size)) {
+      changed = text.replace("[storage]\n", "[storage]\nreserved_space = " + size + "\n");
+    }
+    Files.writeString(cfg, changed);
+  }
+
+  /** How many storage servers the client node is connected to now (-1 if it does not answer). */
+  public int connectedServers() {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(clientUrl() + "/?t=json"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        return -1;
+      }
+      int n = 0;
+      for (JsonNode s : JSON.readTree(r.body()).path("servers")) {
+        if ("connected".equalsIgnoreCase(s.path("connection_status").asText())) {
+          n++;
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Waits until the client node sees exactly {@code n} connected storage servers. */
+  public void awaitConnectedServers(int n, Duration timeout) throws IOException, InterruptedException {
+    waitFor(() -> connectedServers() == n, timeout, "the client to see " + n + " connected storage servers", client);
+  }
+
+  /** A new, empty store directory on the grid: its write cap. */
+  public String newDirectory() throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(clientUrl() + "/uri?t=mkdir"))
+        .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("mkdir on the test grid answered " + r.statusCode() + ": " + r.body());
+    }
+    return r.body().strip();
+  }
+
+  // ---- plumbing
+
+  interface Check {
+    boolean ok() throws IOException;
+  }
+
+  private static void waitFor(Check c, Duration timeout, String what, Node watched)
+      throws IOException, InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (!c.ok()) {
+      if (watched != null && watched.process != null && !watched.process.isAlive()) {
+        throw new IOException("tahoe node " + watched.name + " exited while waiting for " + what + "; see "
+            + watched.dir.resolve("run.log") + ":\n" + tail(watched.dir.resolve("run.log")));
+      }
+      if (System.nanoTime() > end) {
+        throw new IOException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static Process spawn(List<String> cmd) throws IOException {
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+  }
+
+  private static void run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = spawn(cmd);
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", cmd.subList(0, 2)) + " failed: " + out);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** {@code tahoe} on PATH, else in a {@code .venv} of this directory or one above it. */
+  static Path findTahoe() throws IOException {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path p = Path.of(d.isEmpty() ? "." : d, "tahoe");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path p = d.resolve(".venv").resolve("bin").resolve("tahoe");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    throw new IOException("the Tahoe-LAFS tests need 'tahoe' (1.20.0) on PATH or in the repository's .venv;"
+        + " install it with: bin/setup --test");
+  }
+}

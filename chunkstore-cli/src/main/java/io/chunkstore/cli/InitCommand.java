@@ -37,18 +37,24 @@ final class InitCommand implements Callable<Integer> {
           + "alone (default: ${DEFAULT-VALUE}).", defaultValue = "128K")
   String frameSize;
 
-  @Option(names = "--backend", paramLabel = "KIND", description = "Where packs go: local (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--backend", paramLabel = "KIND",
+      description = "Where packs go: local (STORE/packs) or tahoe:URL (a Tahoe-LAFS grid through the client node "
+          + "whose web API is at URL, e.g. tahoe:http://127.0.0.1:3456) (default: ${DEFAULT-VALUE}).",
       defaultValue = "local")
   String backend;
 
   @Override
   public Integer call() throws Exception {
+    int colon = backend.indexOf(':');
+    String scheme = colon < 0 ? backend : backend.substring(0, colon);
+    String location = colon < 0 ? "" : backend.substring(colon + 1);
     StoreConfig config = new StoreConfig(chunker, hash, compress, Sizes.parse(packSize),
-        Math.toIntExact(Sizes.parse(frameSize)), backend);
-    try (ChunkStore s = ChunkStore.create(store, config)) {
+        Math.toIntExact(Sizes.parse(frameSize)), scheme);
+    try (ChunkStore s = ChunkStore.create(store, config, location)) {
       StoreConfig c = s.config();
-      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s)%n", store,
-          c.chunker(), c.hash(), c.compression(), Sizes.human(c.packSize()));
+      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s%s)%n", store,
+          c.chunker(), c.hash(), c.compression(), Sizes.human(c.packSize()),
+          location.isEmpty() ? "" : ", packs on " + scheme + " through " + location);
     }
     return 0;
   }

@@ -32,6 +32,11 @@ import picocli.CommandLine.Parameters;
         "  staging=SIZE           writes held in memory before they are stored (256M)",
         "  attr_timeout=0         every name of a hard-linked file exact at once",
         "                         (by default another name may lag a change by 1 s)",
+        "Tahoe-LAFS stores:",
+        "  sync_upload            fsync waits until the grid has the packs",
+        "  nodrain                unmount leaves queued uploads for the next mount",
+        "  pack_cache=SIZE        local cache of pack pieces read back (default 1G)",
+        "  uploads=N              parallel uploads (default 4)",
         "  anything else          passed on to libfuse as it is"})
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "CHUNKSTORE-READY";
@@ -100,6 +105,7 @@ final class MountCommand implements Callable<Integer> {
     long cache = 256L << 20;
     long staging = 256L << 20;
     List<String> extra = new ArrayList<>();
+    java.util.Map<String, String> backend = new java.util.HashMap<>();
     for (String o : options) {
       String opt = o.trim();
       if (opt.isEmpty()) {
@@ -111,8 +117,14 @@ final class MountCommand implements Callable<Integer> {
         case "allow_other" -> allowOther = true;
         case "default_permissions" -> defaultPermissions = true;
         case "nodefault_permissions" -> defaultPermissions = false;
+        case "sync_upload" -> backend.put("sync_upload", "true");
+        case "nodrain" -> backend.put("drain", "false");
         default -> {
-          if (opt.startsWith("cache=")) {
+          if (opt.startsWith("pack_cache=")) {
+            backend.put("pack_cache", String.valueOf(Sizes.parse(opt.substring(11))));
+          } else if (opt.startsWith("uploads=")) {
+            backend.put("uploads", String.valueOf(Integer.parseInt(opt.substring(8))));
+          } else if (opt.startsWith("cache=")) {
             cache = Sizes.parse(opt.substring(6));
           } else if (opt.startsWith("staging=")) {
             staging = Sizes.parse(opt.substring(8));
@@ -122,7 +134,7 @@ final class MountCommand implements Callable<Integer> {
         }
       }
     }
-    return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug);
+    return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug, backend);
   }
 
   /** Starts this command again with -f in a new session, and returns once it has mounted. */

@@ -2,8 +2,10 @@ package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.StoreStats;
+import io.chunkstore.backend.UploadBacklog;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,15 +23,19 @@ final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StoreStats s;
-    try (ChunkStore cs = ChunkStore.open(store)) {
+    UploadBacklog backlog;
+    // a look must not wait for a remote backend's uploads: they carry on at the next open
+    try (ChunkStore cs = ChunkStore.open(store, ChunkStore.Options.defaults().withBackendOptions(Map.of("drain", "false")))) {
       s = cs.stats();
+      backlog = cs.uploadBacklog();
     }
     if (json) {
       System.out.printf(Locale.ROOT,
           "{\"logicalBytes\":%d,\"uniqueRawBytes\":%d,\"storedBytes\":%d,\"uniqueBlocks\":%d,\"packs\":%d,"
-              + "\"dedupRatio\":%.4f,\"compressionRatio\":%.4f,\"totalRatio\":%.4f}%n",
+              + "\"dedupRatio\":%.4f,\"compressionRatio\":%.4f,\"totalRatio\":%.4f,"
+              + "\"uploadBacklogPacks\":%d,\"uploadBacklogBytes\":%d}%n",
           s.logicalBytes(), s.uniqueRawBytes(), s.storedBytes(), s.uniqueBlocks(), s.packs(), s.dedupRatio(),
-          s.compressionRatio(), s.totalRatio());
+          s.compressionRatio(), s.totalRatio(), backlog.objects(), backlog.bytes());
     } else {
       System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(s.logicalBytes()), s.logicalBytes());
       System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.uniqueBlocks(), Sizes.human(s.uniqueRawBytes()));
@@ -38,6 +44,11 @@ final class StatsCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "dedup ratio         %.2fx%n", s.dedupRatio());
       System.out.printf(Locale.ROOT, "compression ratio   %.2fx%n", s.compressionRatio());
       System.out.printf(Locale.ROOT, "total saving        %.2fx%n", s.totalRatio());
+      if (backlog.objects() > 0) {
+        System.out.printf(Locale.ROOT, "upload backlog      %d pack%s, %s, not on the grid yet%s%n", backlog.objects(),
+            backlog.objects() == 1 ? "" : "s", Sizes.human(backlog.bytes()),
+            backlog.lastError().isEmpty() ? "" : " (last attempt: " + backlog.lastError() + ")");
+      }
     }
     return 0;
   }

@@ -426,7 +426,9 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
         Thread.currentThread().interrupt();
       }
       UploadBacklog left = uploadBacklog();
-      if (left.objects() > 0) {
+      if (left.objects() > 0 && !options.drainOnClose()) {
+        log.info("{} pack(s), {} bytes, wait in the upload queue for the next open", left.objects(), left.bytes());
+      } else if (left.objects() > 0) {
         log.warn("{} pack(s), {} bytes, are not on the grid yet{}; they stay queued in {} and go up when the store"
             + " is next opened", left.objects(), left.bytes(),
             left.lastError().isEmpty() ? "" : " (" + left.lastError() + ")", queueDir);
@@ -439,7 +441,7 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
     long patience = options.drainPatience().toMillis();
     long lastProgress = System.currentTimeMillis();
     long lastCount = uploadedObjects.get();
-    long lastLog = 0;
+    long lastLog = System.currentTimeMillis() - 8_000; // the first line after 2 s
     boolean printed = false;
     while (!queued.isEmpty()) {
       long now = System.currentTimeMillis();

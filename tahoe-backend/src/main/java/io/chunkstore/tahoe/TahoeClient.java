@@ -98,6 +98,35 @@ final class TahoeClient {
     return n;
   }
 
+  /**
+   * After an unhappy upload: whether servers are connected but out of space. Tahoe treats a full
+   * server as read-only and says only that too few servers took shares, so ask the node how much
+   * space each connected server has.
+   */
+  private void throwIfGridFull() throws TahoeException {
+    int connected = 0;
+    int full = 0;
+    try {
+      HttpResponse<byte[]> r = send(get("/?t=json").build(), "ask the node for its servers");
+      for (JsonNode s : JSON.readTree(r.body()).path("servers")) {
+        if ("connected".equalsIgnoreCase(s.path("connection_status").asText())) {
+          connected++;
+          JsonNode space = s.get("available_space");
+          if (space != null && space.isNumber() && space.asLong() == 0) {
+            full++;
+          }
+        }
+      }
+    } catch (IOException e) {
+      return; // the upload's own error says enough
+    }
+    if (full > 0) {
+      throw new TahoeException("the grid is full: " + full + " of the " + connected + " connected storage servers have"
+          + " no space left, and the others are too few to place a pack's shares (Tahoe-LAFS: UploadUnhappinessError);"
+          + " free space on the servers or add storage servers");
+    }
+  }
+
   /** Creates a new, empty mutable directory and returns its write cap. */
   String mkdir() throws IOException {
     HttpResponse<byte[]> r = send(post("/uri?t=mkdir").POST(HttpRequest.BodyPublishers.noBody()).build(),
@@ -157,9 +186,20 @@ final class TahoeClient {
 
   /** Uploads {@code file} as an immutable (CHK) file and returns its read cap. */
   String upload(Path file) throws IOException {
-    HttpResponse<byte[]> r = send(request("/uri").timeout(timeout.multipliedBy(10))
-        .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), "upload a pack");
-    return capOf(expect(r, "upload a pack", 200, 201));
+    // Read through one open channel: a put that replaces the file meanwhile does not change what
+    // this upload sends.
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+      long size = ch.size();
+      HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
+          HttpRequest.BodyPublishers.ofInputStream(() -> java.nio.channels.Channels.newInputStream(ch)),
+          size);
+      HttpResponse<byte[]> r = send(request("/uri").timeout(timeout.multipliedBy(10)).PUT(body).build(),
+          "upload a pack");
+      if (r.statusCode() >= 400 && new String(r.body(), StandardCharsets.UTF_8).contains("UploadUnhappinessError")) {
+        throwIfGridFull();
+      }
+      return capOf(expect(r, "upload a pack", 200, 201));
+    }
   }
 
   /**

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The backend contract on a real grid with sync_upload: every put waits until the grid has it. */
 class TahoeBackendSyncContractTest extends BackendContractTest {
-  @RegisterExtension static final TahoeGrid grid = new TahoeGrid();
+  @RegisterExtension static final TahoeGrid grid = TahoeGrid.shared();
 
   @Override
   protected Backend createBackend(Path scratch) throws IOException {

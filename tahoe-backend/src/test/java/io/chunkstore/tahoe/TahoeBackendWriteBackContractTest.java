@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * durable in the local queue; the backend's close drains the queue to the grid.
  */
 class TahoeBackendWriteBackContractTest extends BackendContractTest {
-  @RegisterExtension static final TahoeGrid grid = new TahoeGrid();
+  @RegisterExtension static final TahoeGrid grid = TahoeGrid.shared();
 
   @Override
   protected Backend createBackend(Path scratch) throws IOException {

@@ -23,15 +23,20 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real Tahoe-LAFS grid on 127.0.0.1 for the tests of a class: one introducer, four storage
- * nodes and one client node, 2-of-4 encoding with shares.happy 3, the storage nodes' reserved
- * space lowered so that a busy test machine still takes shares. Every node listens on a free
- * port, runs as {@code tahoe run --allow-stdin-close}, and is stopped after the class's last test,
- * also when a test failed (and by a shutdown hook if the JVM goes down first). Starting takes a
- * few seconds, so a class shares one grid; its tests use a fresh store directory each.
+ * A real Tahoe-LAFS grid on 127.0.0.1 for tests: one introducer, four storage nodes and one
+ * client node, 2-of-4 encoding with shares.happy 3, the storage nodes' reserved space lowered so
+ * that a busy test machine still takes shares. Every node listens on a free port and runs as
+ * {@code tahoe run --allow-stdin-close}.
+ *
+ * <p>Starting a grid takes from a few seconds to a minute on a loaded machine (twelve Python
+ * processes), so every test class of a JVM shares one: {@link #shared()} starts it before the
+ * first class that registers it, and it is stopped when the test run ends (JUnit closes it),
+ * also when tests failed, or by a shutdown hook if the JVM goes down first. Tests use a fresh
+ * store directory each, so sharing is safe; a test that stops a node starts it again, and after
+ * each class every node is made to run again in case one did not.
  *
  * <pre>{@code
- * @RegisterExtension static final TahoeGrid grid = new TahoeGrid();
+ * @RegisterExtension static final TahoeGrid grid = TahoeGrid.shared();
  * }</pre>
  *
  * <p>{@code tahoe} is found on PATH, else in the repository's {@code .venv} (what
@@ -106,18 +111,55 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    start();
+  private static final TahoeGrid SHARED = new TahoeGrid();
+
+  private TahoeGrid() {}
+
+  /** The grid this JVM's tests share. */
+  public static TahoeGrid shared() {
+    return SHARED;
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    stop();
+  public void beforeAll(ExtensionContext context) throws Exception {
+    synchronized (this) {
+      if (client == null) {
+        start();
+        // closed when the whole test run ends
+        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(TahoeGrid.class.getName(), new Stopper());
+      }
+    }
+  }
+
+  /** Stops the grid when JUnit closes the root context's store at the end of the run. */
+  private final class Stopper implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      stop();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    boolean restarted = false;
+    for (Node n : storage) {
+      if (!n.running()) {
+        n.start();
+        restarted = true;
+      }
+    }
+    if (!client.running()) {
+      client.start();
+      restarted = true;
+    }
+    if (restarted) {
+      awaitConnectedServers(STORAGE_NODES, Duration.ofSeconds(120));
+    }
   }
 
   /** Creates the nodes and starts them; returns once the client sees every storage server. */
   public void start() throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
     tahoe = findTahoe();
     base = Files.createTempDirectory("chunkstore-grid-");
     hook = new Thread(this::stopAll, "tahoe-grid-stop");
@@ -134,6 +176,7 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
       waitFor(() -> Files.isRegularFile(furlFile) && Files.size(furlFile) > 0, Duration.ofSeconds(60),
           "the introducer to write its fURL", introducer);
       String furl = Files.readString(furlFile).strip();
+      phase("introducer up", t0);
 
       List<Process> creating = new ArrayList<>();
       for (int i = 0; i < STORAGE_NODES; i++) {
@@ -155,12 +198,16 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
               StandardCharsets.UTF_8));
         }
       }
+      phase("nodes created", t0);
       for (Node n : storage) {
         setReservedSpace(n, "10M");
         n.start();
       }
       client.start();
+      waitFor(() -> connectedServers() >= 0, Duration.ofSeconds(60), "the client's web API", client);
+      phase("client answers", t0);
       awaitConnectedServers(STORAGE_NODES, Duration.ofSeconds(120));
+      System.err.printf("test grid in %s up in %.1f s%n", base, (System.nanoTime() - t0) / 1e9);
       ok = true;
     } finally {
       if (!ok) {
@@ -263,6 +310,10 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
   }
 
   // ---- plumbing
+
+  private static void phase(String what, long t0) {
+    System.err.printf("test grid: %s after %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
+  }
 
   interface Check {
     boolean ok() throws IOException;

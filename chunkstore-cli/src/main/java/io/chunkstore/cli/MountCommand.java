@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
         "  attr_timeout=0         every name of a hard-linked file exact at once",
         "                         (by default another name may lag a change by 1 s)",
         "Tahoe-LAFS stores:",
-        "  sync_upload            fsync waits until the grid has the packs",
+        "  sync_upload            upload each sealed pack before going on (no queue)",
         "  nodrain                unmount leaves queued uploads for the next mount",
         "  pack_cache=SIZE        local cache of pack pieces read back (default 1G)",
         "  uploads=N              parallel uploads (default 4)",

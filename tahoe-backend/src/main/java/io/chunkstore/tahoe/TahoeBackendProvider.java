@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <p>Options ({@code dedup-mount -o}, or {@link io.chunkstore.ChunkStore.Options#backendOptions}):
  * <ul>
- *   <li>{@code sync_upload=true}: a pack is on the grid before its put returns (fsync waits for the grid);
+ *   <li>{@code sync_upload=true}: a pack is on the grid before its put returns (no upload queue);
  *   <li>{@code drain=false}: closing does not wait for queued uploads (they go up at the next open);
  *   <li>{@code uploads=N}: parallel uploads (default 4);
  *   <li>{@code pack_cache=BYTES}: budget of the local pack cache (default 1 GiB).

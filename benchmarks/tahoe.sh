@@ -22,8 +22,14 @@ TAHOE=$(command -v tahoe || echo "$ROOT/.venv/bin/tahoe")
 W=$(mktemp -d /tmp/chunkstore-tahoe-bench.XXXXXX)
 NODES=()
 cleanup() {
+  local pids=() d
   for d in "${NODES[@]}"; do
-    [ -f "$d/running.process" ] && kill "$(cut -d' ' -f1 "$d/running.process")" 2>/dev/null || true
+    [ -f "$d/running.process" ] && pids+=("$(cut -d' ' -f1 "$d/running.process")")
+  done
+  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 100); do
+    alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break; sleep 0.1
   done
   rm -rf "$W"
 }
@@ -86,11 +92,11 @@ DOWN=$(echo "$OURS" | awk '/^download/ {print $3}')
 copies() { mkdir -p "$1"; for f in "$W/packs"/*; do cp "$f" "$1/"; dd if=/dev/urandom of="$1/$(basename "$f")" bs=16 count=1 conv=notrunc status=none; done; }
 copies "$W/p1"; copies "$W/p4"
 say "tahoe put/get, one at a time..."
-t=$(now); for f in "$W/p1"/*; do "$TAHOE" -d "$W/client" put "$f" >"$f.cap"; done; TPUT=$(python3 -c "print($(now)-$t)")
-t=$(now); for f in "$W/p1"/*.cap; do "$TAHOE" -d "$W/client" get "$(cat "$f")" "$W/got" ; done; TGET=$(python3 -c "print($(now)-$t)")
+t=$(now); for f in "$W/p1"/*; do "$TAHOE" -d "$W/client" put "$f" >"$f.cap" 2>/dev/null; done; TPUT=$(python3 -c "print($(now)-$t)")
+t=$(now); for f in "$W/p1"/*.cap; do "$TAHOE" -d "$W/client" get "$(cat "$f")" "$W/got" 2>/dev/null; done; TGET=$(python3 -c "print($(now)-$t)")
 say "tahoe put/get, four at a time..."
-t=$(now); ls "$W/p4"/* | xargs -P4 -I{} sh -c "'$TAHOE' -d '$W/client' put {} > {}.cap"; TPUT4=$(python3 -c "print($(now)-$t)")
-t=$(now); ls "$W/p4"/*.cap | xargs -P4 -I{} sh -c "'$TAHOE' -d '$W/client' get \$(cat {}) /dev/null"; TGET4=$(python3 -c "print($(now)-$t)")
+t=$(now); ls "$W/p4"/* | xargs -P4 -I{} sh -c "'$TAHOE' -d '$W/client' put {} > {}.cap 2>/dev/null"; TPUT4=$(python3 -c "print($(now)-$t)")
+t=$(now); ls "$W/p4"/*.cap | xargs -P4 -I{} sh -c "'$TAHOE' -d '$W/client' get \$(cat {}) /dev/null 2>/dev/null"; TGET4=$(python3 -c "print($(now)-$t)")
 
 echo
 echo "$N packs, $BYTES bytes; grid: 4 storage nodes + client on 127.0.0.1, 2-of-4, happy 3; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -3,16 +3,12 @@ package io.chunkstore.cli;
 import static io.chunkstore.tahoe.GridStores.content;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.tahoe.GridStores;
 import io.chunkstore.tahoe.TahoeGrid;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +16,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -177,37 +172,7 @@ class TahoeMountTest {
   }
 
   private Process startDaemon(Path store, String name) throws Exception {
-    Path log = tmp.resolve(name + ".log");
-    Process p = new ProcessBuilder(FuseProcesses.launcher("mount", store.toString(), mountPoint.toString(), "-f",
-        "--notify-ready"))
-        .redirectError(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try {
-        String l;
-        while ((l = out.readLine()) != null) {
-          if (l.startsWith("CHUNKSTORE-")) {
-            return l;
-          }
-        }
-        return "<end of output>";
-      } catch (IOException e) {
-        return "<" + e + ">";
-      }
-    });
-    String got;
-    try {
-      got = line.get(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      got = "<no answer in 120 s>";
-    }
-    if (!got.equals("CHUNKSTORE-READY")) {
-      p.destroyForcibly();
-      fail("the mount did not come up: " + got + "\n" + Files.readString(log));
-    }
-    return p;
+    return FuseProcesses.startForegroundMount(store, mountPoint, tmp.resolve(name + ".log"), Duration.ofSeconds(120));
   }
 
   /** Unmounts and waits until the daemon has closed the store (which drains the upload queue). */

@@ -190,9 +190,9 @@ final class TahoeClient {
     // this upload sends.
     try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
       long size = ch.size();
-      HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
-          HttpRequest.BodyPublishers.ofInputStream(() -> java.nio.channels.Channels.newInputStream(ch)),
-          size);
+      HttpRequest.BodyPublisher body = size == 0 ? HttpRequest.BodyPublishers.noBody()
+          : HttpRequest.BodyPublishers.fromPublisher(
+              HttpRequest.BodyPublishers.ofInputStream(() -> java.nio.channels.Channels.newInputStream(ch)), size);
       HttpResponse<byte[]> r = send(request("/uri").timeout(timeout.multipliedBy(10)).PUT(body).build(),
           "upload a pack");
       if (r.statusCode() >= 400 && new String(r.body(), StandardCharsets.UTF_8).contains("UploadUnhappinessError")) {

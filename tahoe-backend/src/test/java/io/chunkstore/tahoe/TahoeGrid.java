@@ -81,8 +81,32 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
       process.getOutputStream().close();
     }
 
-    /** Stops the node (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. */
+    /**
+     * Stops the node (SIGTERM, then SIGKILL after 10 s) and waits until it is gone; for a storage
+     * node also until the client has noticed, so that a later wait for connected servers sees
+     * new connections, not stale ones.
+     */
     public void stop() {
+      if (process == null) {
+        return;
+      }
+      kill();
+      if (storage.contains(this) && client != null && client.running()) {
+        long running = storage.stream().filter(Node::running).count();
+        try {
+          waitFor(() -> {
+            int c = connectedServers();
+            return c >= 0 && c <= running;
+          }, Duration.ofSeconds(60), "the client to notice that " + name + " stopped", null);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    private void kill() {
       if (process == null) {
         return;
       }
@@ -238,11 +262,11 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
 
   private void stopAll() {
     if (client != null) {
-      client.stop();
+      client.kill();
     }
-    storage.forEach(Node::stop);
+    storage.forEach(Node::kill);
     if (introducer != null) {
-      introducer.stop();
+      introducer.kill();
     }
   }
 

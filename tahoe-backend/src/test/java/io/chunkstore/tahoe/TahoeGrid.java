@@ -92,12 +92,9 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
       }
       kill();
       if (storage.contains(this) && client != null && client.running()) {
-        long running = storage.stream().filter(Node::running).count();
         try {
-          waitFor(() -> {
-            int c = connectedServers();
-            return c >= 0 && c <= running;
-          }, Duration.ofSeconds(60), "the client to notice that " + name + " stopped", null);
+          waitFor(() -> !connectedNicknames().contains(name), Duration.ofSeconds(60),
+              "the client to notice that " + name + " stopped", null);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -292,6 +289,25 @@ public final class TahoeGrid implements BeforeAllCallback, AfterAllCallback {
       changed = text.replace("[storage]\n", "[storage]\nreserved_space = " + size + "\n");
     }
     Files.writeString(cfg, changed);
+  }
+
+  /** The nicknames of the storage servers the client is connected to (empty if it does not answer). */
+  java.util.Set<String> connectedNicknames() {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(clientUrl() + "/?t=json"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      for (JsonNode s : JSON.readTree(r.body()).path("servers")) {
+        if ("connected".equalsIgnoreCase(s.path("connection_status").asText())) {
+          names.add(s.path("nickname").asText());
+        }
+      }
+    } catch (IOException e) {
+      // not answering: none
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return names;
   }
 
   /** How many storage servers the client node is connected to now (-1 if it does not answer). */

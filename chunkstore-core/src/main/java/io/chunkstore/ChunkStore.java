@@ -1,7 +1,8 @@
 package io.chunkstore;
 
 import io.chunkstore.backend.Backend;
-import io.chunkstore.backend.LocalDiskBackend;
+import io.chunkstore.backend.Backends;
+import io.chunkstore.backend.UploadBacklog;
 import io.chunkstore.fs.Attributes;
 import io.chunkstore.fs.FileTree;
 import io.chunkstore.index.Counter;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 
 /**
  * A deduplicating, compressing file store in a directory: the library API.
@@ -48,11 +50,27 @@ public final class ChunkStore implements Closeable {
    * @param threads threads that hash and compress
    * @param stagingBytes the budget of writes to open files held in memory before they are
    *     folded into blocks
+   * @param backendOptions settings for the backend's provider, such as {@code sync_upload=true}
+   *     (see {@link io.chunkstore.backend.BackendProvider#open})
    */
-  public record Options(long cacheBytes, int threads, long stagingBytes) {
+  public record Options(long cacheBytes, int threads, long stagingBytes, Map<String, String> backendOptions) {
+    public Options {
+      backendOptions = Map.copyOf(backendOptions);
+    }
+
+    /** Options without backend settings. */
+    public Options(long cacheBytes, int threads, long stagingBytes) {
+      this(cacheBytes, threads, stagingBytes, Map.of());
+    }
+
     /** 256 MiB of cache, a thread per core, 256 MiB of staged writes. */
     public static Options defaults() {
       return new Options(256L << 20, Math.max(1, Runtime.getRuntime().availableProcessors()), 256L << 20);
+    }
+
+    /** These options with other backend settings. */
+    public Options withBackendOptions(Map<String, String> settings) {
+      return new Options(cacheBytes, threads, stagingBytes, settings);
     }
   }
 
@@ -78,7 +96,7 @@ public final class ChunkStore implements Closeable {
    *     or a setting is invalid
    */
   public static ChunkStore create(Path directory, StoreConfig config) throws IOException {
-    return create(directory, config, StorePermissions.ownerOnly());
+    return create(directory, config, StorePermissions.ownerOnly(), "");
   }
 
   /**
@@ -89,7 +107,31 @@ public final class ChunkStore implements Closeable {
    */
   public static ChunkStore create(Path directory, StoreConfig config, StorePermissions permissions)
       throws IOException {
-    return open(StoreDirectory.create(directory, config, permissions), Options.defaults());
+    return create(directory, config, permissions, "");
+  }
+
+  /** Creates a private store whose backend is at {@code backendLocation} (see below), and opens it. */
+  public static ChunkStore create(Path directory, StoreConfig config, String backendLocation) throws IOException {
+    return create(directory, config, StorePermissions.ownerOnly(), backendLocation);
+  }
+
+  /**
+   * Creates a store whose backend is at {@code backendLocation} (for {@code tahoe}, the client
+   * node's URL; empty for the local disk), with the given permissions, and opens it. If the
+   * backend cannot be set up, nothing is left in {@code directory}.
+   */
+  public static ChunkStore create(Path directory, StoreConfig config, StorePermissions permissions,
+      String backendLocation) throws IOException {
+    boolean existed = java.nio.file.Files.exists(directory);
+    StoreDirectory dir = StoreDirectory.create(directory, config, permissions);
+    try {
+      Backends.provider(dir.config().backend()).initialize(dir.root(), backendLocation);
+    } catch (IOException | RuntimeException e) {
+      closeAll(e, dir);
+      StoreDirectory.removeNewStore(directory, existed);
+      throw e;
+    }
+    return open(dir, Options.defaults());
   }
 
   /** Opens the store in {@code directory} with default options. */
@@ -113,7 +155,7 @@ public final class ChunkStore implements Closeable {
     Backend backend = null;
     BlockStore blocks = null;
     try {
-      backend = new LocalDiskBackend(dir.packsDir());
+      backend = Backends.provider(dir.config().backend()).open(dir.root(), options.backendOptions());
       boolean hadIndex = Index.exists(dir.indexDir());
       if (!hadIndex) {
         refuseLostIndex(dir, false, backend); // before opening: that would create an empty one
@@ -326,6 +368,14 @@ public final class ChunkStore implements Closeable {
   public StoreStats stats() {
     return new StoreStats(index.counter(Counter.LOGICAL_BYTES), index.counter(Counter.UNIQUE_RAW_BYTES),
         index.counter(Counter.PACK_BYTES), index.counter(Counter.UNIQUE_BLOCKS), index.counter(Counter.PACKS));
+  }
+
+  /**
+   * What the backend has accepted but not yet stored remotely ({@link UploadBacklog#NONE} for a
+   * backend that stores every pack before it returns, such as local disk).
+   */
+  public UploadBacklog uploadBacklog() {
+    return backend instanceof UploadBacklog.Source s ? s.uploadBacklog() : UploadBacklog.NONE;
   }
 
   /** Makes every change so far durable. */

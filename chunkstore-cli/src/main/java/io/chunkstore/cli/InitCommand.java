@@ -39,7 +39,9 @@ final class InitCommand implements Callable<Integer> {
           + "alone (default: ${DEFAULT-VALUE}).", defaultValue = "128K")
   String frameSize;
 
-  @Option(names = "--backend", paramLabel = "KIND", description = "Where packs go: local (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--backend", paramLabel = "KIND",
+      description = "Where packs go: local (STORE/packs) or tahoe:URL (a Tahoe-LAFS grid through the client node "
+          + "whose web API is at URL, e.g. tahoe:http://127.0.0.1:3456) (default: ${DEFAULT-VALUE}).",
       defaultValue = "local")
   String backend;
 
@@ -50,14 +52,18 @@ final class InitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    int colon = backend.indexOf(':');
+    String scheme = colon < 0 ? backend : backend.substring(0, colon);
+    String location = colon < 0 ? "" : backend.substring(colon + 1);
     StoreConfig config = new StoreConfig(chunker, hash, compress, Sizes.parse(packSize),
-        Math.toIntExact(Sizes.parse(frameSize)), backend);
+        Math.toIntExact(Sizes.parse(frameSize)), scheme);
     StorePermissions permissions = sharedGroup == null ? StorePermissions.ownerOnly()
         : StorePermissions.sharedWith(sharedGroup);
-    try (ChunkStore s = ChunkStore.create(store, config, permissions)) {
+    try (ChunkStore s = ChunkStore.create(store, config, permissions, location)) {
       StoreConfig c = s.config();
-      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s; %s)%n", store,
+      System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s%s; %s)%n", store,
           c.chunker(), c.hash(), c.compression(), Sizes.human(c.packSize()),
+          location.isEmpty() ? "" : ", packs on " + scheme + " through " + location,
           sharedGroup == null ? "private" : "shared with group " + sharedGroup);
     }
     return 0;

@@ -42,7 +42,12 @@ import picocli.CommandLine.Parameters;
         "  nosuid,nodev,noexec,noatime,sync,dirsync   as for mount(8)",
         "  writeback_cache        kernel gathers writes (off: dedups less)",
         "  libfuse2               the libfuse 2 adapter; its other options",
-        "                         go to libfuse as they are"})
+        "                         go to libfuse as they are",
+        "Tahoe-LAFS stores:",
+        "  sync_upload            upload each sealed pack before going on (no queue)",
+        "  nodrain                unmount leaves queued uploads for the next mount",
+        "  pack_cache=SIZE        local cache of pack pieces read back (default 1G)",
+        "  uploads=N              parallel uploads (default 4)"})
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "CHUNKSTORE-READY";
   private static final String ERROR = "CHUNKSTORE-ERROR ";
@@ -131,6 +136,7 @@ final class MountCommand implements Callable<Integer> {
     long cache = 256L << 20;
     long staging = 256L << 20;
     List<String> extra = new ArrayList<>();
+    java.util.Map<String, String> backend = new java.util.HashMap<>();
     for (String o : options) {
       String opt = o.trim();
       if (opt.isEmpty()) {
@@ -142,8 +148,14 @@ final class MountCommand implements Callable<Integer> {
         case "allow_other" -> allowOther = true;
         case "default_permissions" -> defaultPermissions = true;
         case "nodefault_permissions" -> defaultPermissions = false;
+        case "sync_upload" -> backend.put("sync_upload", "true");
+        case "nodrain" -> backend.put("drain", "false");
         default -> {
-          if (opt.startsWith("cache=")) {
+          if (opt.startsWith("pack_cache=")) {
+            backend.put("pack_cache", String.valueOf(Sizes.parse(opt.substring(11))));
+          } else if (opt.startsWith("uploads=")) {
+            backend.put("uploads", String.valueOf(Integer.parseInt(opt.substring(8))));
+          } else if (opt.startsWith("cache=")) {
             cache = Sizes.parse(opt.substring(6));
           } else if (opt.startsWith("staging=")) {
             staging = Sizes.parse(opt.substring(8));
@@ -157,7 +169,7 @@ final class MountCommand implements Callable<Integer> {
         }
       }
     }
-    return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug);
+    return new Mounter.Options(ro, allowOther, defaultPermissions, extra, cache, staging, debug, backend);
   }
 
   private static int wholeNumberOption(String opt, int min, int max) {

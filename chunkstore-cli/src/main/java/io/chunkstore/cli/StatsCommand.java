@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,12 +51,19 @@ final class StatsCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "dedup ratio         %.2fx%n", s.path("dedupRatio").asDouble());
     System.out.printf(Locale.ROOT, "compression ratio   %.2fx%n", s.path("compressionRatio").asDouble());
     System.out.printf(Locale.ROOT, "total saving        %.2fx%n", s.path("totalRatio").asDouble());
+    long backlog = s.path("uploadBacklogPacks").asLong();
+    if (backlog > 0) {
+      System.out.printf(Locale.ROOT, "upload backlog      %d pack%s, %s, not on the grid yet%s%n", backlog,
+          backlog == 1 ? "" : "s", Sizes.human(s.path("uploadBacklogBytes").asLong()),
+          s.has("uploadLastError") ? " (last attempt: " + s.path("uploadLastError").asText() + ")" : "");
+    }
     return 0;
   }
 
   /** From the store itself, or, while a mount holds it, from the mount daemon. */
   private JsonNode read() throws IOException {
-    try (ChunkStore cs = Stores.open(store)) {
+    // a look must not wait for a remote backend's uploads: they carry on at the next open
+    try (ChunkStore cs = Stores.open(store, ChunkStore.Options.defaults().withBackendOptions(Map.of("drain", "false")))) {
       return StoreControl.stats(cs);
     } catch (StoreLockedException locked) {
       try (ControlClient daemon = ControlClient.connect(store).timeout(DAEMON_TIMEOUT)) {

@@ -13,7 +13,12 @@ final class Stores {
 
   /** Opens the store at {@code dir} and warns if it is open to users it is not for. */
   static ChunkStore open(Path dir) throws IOException {
-    ChunkStore cs = ChunkStore.open(dir);
+    return open(dir, ChunkStore.Options.defaults());
+  }
+
+  /** As {@link #open(Path)}, with options. */
+  static ChunkStore open(Path dir, ChunkStore.Options options) throws IOException {
+    ChunkStore cs = ChunkStore.open(dir, options);
     warn(cs.permissionWarning());
     return cs;
   }

@@ -3,16 +3,12 @@ package io.chunkstore.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.ChunkStore;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,37 +182,8 @@ class CrashWhileMountedTest {
   }
 
   private Process startDaemon(Path store, int round) throws Exception {
-    Process p = new ProcessBuilder(FuseProcesses.launcher("mount", store.toString(), mountPoint.toString(), "-f",
-        "--notify-ready"))
-        .redirectError(tmp.resolve("daemon" + round + ".log").toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try {
-        String l;
-        while ((l = out.readLine()) != null) {
-          if (l.startsWith("CHUNKSTORE-")) {
-            return l;
-          }
-        }
-        return "<end of output>";
-      } catch (IOException e) {
-        return "<" + e + ">";
-      }
-    });
-    String got;
-    try {
-      got = line.get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      got = "<no answer in 60 s>";
-    }
-    if (!got.equals("CHUNKSTORE-READY")) {
-      p.destroyForcibly();
-      fail("round " + round + ": the mount did not come up: " + got + "\n"
-          + Files.readString(tmp.resolve("daemon" + round + ".log")));
-    }
-    return p;
+    return FuseProcesses.startForegroundMount(store, mountPoint, tmp.resolve("daemon" + round + ".log"),
+        Duration.ofSeconds(60));
   }
 
   private static void verify(Path store, int round, Map<String, Expect> durable, Writer w) throws IOException {

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.id.BlockId;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -85,6 +88,43 @@ final class FuseProcesses {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
     }
+  }
+
+  /**
+   * Starts {@code mount STORE MOUNTPOINT -f --notify-ready} with stderr to {@code log} and returns
+   * the daemon once it says it is ready; fails the test with the log if it does not within
+   * {@code timeout}.
+   */
+  static Process startForegroundMount(Path store, Path mountPoint, Path log, Duration timeout) throws Exception {
+    Process p = new ProcessBuilder(launcher("mount", store.toString(), mountPoint.toString(), "-f", "--notify-ready"))
+        .redirectError(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try {
+        String l;
+        while ((l = out.readLine()) != null) {
+          if (l.startsWith("CHUNKSTORE-")) {
+            return l;
+          }
+        }
+        return "<end of output>";
+      } catch (IOException e) {
+        return "<" + e + ">";
+      }
+    });
+    String got;
+    try {
+      got = line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      got = "<no answer in " + timeout.toSeconds() + " s>";
+    }
+    if (!got.equals("CHUNKSTORE-READY")) {
+      p.destroyForcibly();
+      fail("the mount of " + store + " did not come up: " + got + "\n" + Files.readString(log));
+    }
+    return p;
   }
 
   /** True if {@code dir} is a mount point, per /proc/self/mountinfo (dead mounts too). */

@@ -78,6 +78,12 @@ public final class StoreControl implements Closeable {
     o.put("compressionRatio", round4(s.compressionRatio()));
     o.put("totalRatio", round4(s.totalRatio()));
     o.put("deadBytes", dead.storedBytes());
+    io.chunkstore.backend.UploadBacklog backlog = store.uploadBacklog();
+    o.put("uploadBacklogPacks", backlog.objects());
+    o.put("uploadBacklogBytes", backlog.bytes());
+    if (!backlog.lastError().isEmpty()) {
+      o.put("uploadLastError", backlog.lastError());
+    }
     o.put("deadBlocks", dead.blocks());
     return o;
   }

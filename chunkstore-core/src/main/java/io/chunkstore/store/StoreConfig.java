@@ -17,7 +17,8 @@ import io.chunkstore.hashing.Hashers;
  * @param packSize the size at which a super-chunk is sealed, in bytes
  * @param frameSize target size of a frame that holds several small blocks compressed together;
  *     blocks of at least half this size get a frame of their own; 0 puts every block alone
- * @param backend where packs go: {@code local} (STORE/packs)
+ * @param backend where packs go, a scheme of a {@link io.chunkstore.backend.BackendProvider}:
+ *     {@code local} (STORE/packs) or {@code tahoe} (a Tahoe-LAFS grid, module tahoe-backend)
  */
 public record StoreConfig(String chunker, String hash, String compression, long packSize, int frameSize,
     String backend) {
@@ -53,6 +54,11 @@ public record StoreConfig(String chunker, String hash, String compression, long 
     return new StoreConfig(chunker, hash, compression, bytes, frameSize, backend);
   }
 
+  /** This config with another backend scheme. */
+  public StoreConfig withBackend(String scheme) {
+    return new StoreConfig(chunker, hash, compression, packSize, frameSize, scheme);
+  }
+
   /** This config with another shared-frame size. */
   public StoreConfig withFrameSize(int bytes) {
     return new StoreConfig(chunker, hash, compression, packSize, bytes, backend);
@@ -73,9 +79,7 @@ public record StoreConfig(String chunker, String hash, String compression, long 
     if (frameSize < 0 || frameSize > (4 << 20)) {
       throw new IllegalArgumentException("frame size must be between 0 and 4 MiB, not " + frameSize);
     }
-    if (!backend.equals("local")) {
-      throw new IllegalArgumentException("unknown backend '" + backend + "'; this build knows: local");
-    }
+    io.chunkstore.backend.Backends.provider(backend);
     return new StoreConfig(c, h, z, packSize, frameSize, backend);
   }
 }

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  * STORE/staging/          the pack being written
  * STORE/meta/             backups of the index (RocksDB BackupEngine), for chunkstore-fsck --rebuild-index
  * STORE/lock              held by the process that has the store open
+ * STORE/backend.json      connection settings of a remote backend (its provider writes it)
  * </pre>
  *
  * <p>Everything in it is its owner's alone (or its owner's and one group's): see
@@ -125,6 +126,22 @@ public final class StoreDirectory implements AutoCloseable {
     writeDurably(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(json), permissions);
     StoreDirectory sd = open(dir);
     return sd;
+  }
+
+  /**
+   * Undoes {@link #create} after the store's backend could not be set up: removes what
+   * {@code create} made in {@code dir} (which was new or empty), and {@code dir} itself if it was
+   * new.
+   */
+  public static void removeNewStore(Path dir, boolean dirExisted) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (dirExisted && p.equals(dir)) {
+          continue;
+        }
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.chunkstore.fsck;
 
 import io.chunkstore.backend.Backend;
-import io.chunkstore.backend.LocalDiskBackend;
 import io.chunkstore.chunking.Chunker;
 import io.chunkstore.chunking.Chunkers;
 import io.chunkstore.compress.Codec;
@@ -99,7 +98,8 @@ public final class MaintenanceStore implements Closeable {
   }
 
   static Backend backendOf(StoreDirectory dir) throws IOException {
-    return new LocalDiskBackend(dir.packsDir());
+    // no upload draining at close: maintenance looks, the next ordinary open carries uploads on
+    return io.chunkstore.backend.Backends.provider(dir.config().backend()).open(dir.root(), java.util.Map.of("drain", "false"));
   }
 
   /** The store's directory and settings. */

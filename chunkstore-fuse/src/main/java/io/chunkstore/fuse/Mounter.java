@@ -39,9 +39,16 @@ public final class Mounter {
    * @param cacheBytes budget of the decompressed block cache
    * @param stagingBytes budget of writes staged in memory before they are folded into blocks
    * @param debug libfuse's debug output
+   * @param backendOptions settings for the store's backend, such as {@code sync_upload=true}
    */
   public record Options(boolean readOnly, boolean allowOther, boolean defaultPermissions, List<String> extraOptions,
-      long cacheBytes, long stagingBytes, boolean debug) {}
+      long cacheBytes, long stagingBytes, boolean debug, java.util.Map<String, String> backendOptions) {
+    /** Options with no backend settings. */
+    public Options(boolean readOnly, boolean allowOther, boolean defaultPermissions, List<String> extraOptions,
+        long cacheBytes, long stagingBytes, boolean debug) {
+      this(readOnly, allowOther, defaultPermissions, extraOptions, cacheBytes, stagingBytes, debug, java.util.Map.of());
+    }
+  }
 
   private Mounter() {}
 
@@ -180,7 +187,7 @@ public final class Mounter {
     }
     ChunkStore store = ChunkStore.open(storeDir,
         new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
-            opts.stagingBytes()));
+            opts.stagingBytes(), opts.backendOptions()));
     FuseChannel channel;
     try {
       channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flagOptions(), km.driverOptions());
@@ -226,7 +233,7 @@ public final class Mounter {
     checkFuse();
     ChunkStore store = ChunkStore.open(storeDir,
         new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
-            opts.stagingBytes()));
+            opts.stagingBytes(), opts.backendOptions()));
     ChunkstoreFuse fs;
     try {
       fs = new ChunkstoreFuse(store);

@@ -297,6 +297,11 @@ public final class StoreDirectory implements AutoCloseable {
    */
   public void restrictIndexFiles() {
     restrictIndexFiles(permissions, indexDir());
+    if (Files.isDirectory(metaDir())) {
+      // RocksDB's BackupEngine makes its files with the process umask too, and a backup a kill
+      // cut short never had them fixed
+      restrictIndexFiles(permissions, metaDir());
+    }
   }
 
   private static void restrictIndexFiles(StorePermissions permissions, Path indexDir) {

@@ -138,7 +138,7 @@ public final class MaintenanceStore implements Closeable {
   }
 
   /** The pack id a backend key names, if it names one. */
-  static Optional<PackId> packKey(String key) {
+  public static Optional<PackId> packKey(String key) {
     try {
       return Optional.of(PackId.fromHex(key));
     } catch (IllegalArgumentException e) {

@@ -73,7 +73,7 @@ public final class GcPlanner {
     plans = limitUnused(plans, maxUnused);
     List<String> orphans = new ArrayList<>();
     for (String key : store.backend().list("")) {
-      if (!recorded.contains(key) && isPackKey(key)) {
+      if (!recorded.contains(key) && MaintenanceStore.packKey(key).isPresent()) {
         orphans.add(key);
       }
     }
@@ -145,14 +145,5 @@ public final class GcPlanner {
       action = GcPlan.Action.KEEP;
     }
     return new GcPlan.PackPlan(p, liveBytes, live, dead, deadRaw, action);
-  }
-
-  private static boolean isPackKey(String key) {
-    try {
-      io.chunkstore.id.PackId.fromHex(key);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 }

@@ -202,6 +202,39 @@ final class OpenFile {
     changed = false;
   }
 
+  /**
+   * Turns {@code [from, to)} into a hole: folds the staged writes first, then drops or trims the
+   * committed extents in the range, in one batch with the new modification time. The size stays.
+   */
+  synchronized void punchHole(long from, long to, InodeCommit commitInode) throws IOException {
+    fold(false, commitInode);
+    long end = Math.min(to, size);
+    if (from >= end) {
+      return;
+    }
+    try (Batch b = index.batch()) {
+      for (Extent e : index.extents(ino, from, end)) {
+        boolean keepHead = e.fileOffset() < from;
+        boolean keepTail = e.end() > end;
+        if (keepHead) {
+          b.putExtent(ino, new Extent(e.fileOffset(), e.block(), e.blockOffset(), (int) (from - e.fileOffset())));
+        } else {
+          b.deleteExtent(ino, e.fileOffset());
+        }
+        if (keepTail) {
+          b.putExtent(ino, new Extent(end, e.block(), e.blockOffset() + (int) (end - e.fileOffset()), (int) (e.end() - end)));
+        }
+        // Each piece kept names the block once: the reference count follows the pieces.
+        int refs = (keepHead ? 1 : 0) + (keepTail ? 1 : 0) - 1;
+        if (refs != 0) {
+          b.addRef(e.block(), refs);
+        }
+      }
+      mtimeNanos = FileTree.now();
+      commitInode.commit(b, size, committedSize, mtimeNanos, false);
+    }
+  }
+
   /** Adds the inode change to a batch and commits it. */
   @FunctionalInterface
   interface InodeCommit {

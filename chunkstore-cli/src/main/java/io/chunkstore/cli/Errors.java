@@ -11,6 +11,16 @@ import java.nio.file.NotDirectoryException;
 final class Errors {
   private Errors() {}
 
+  /** A path in single quotes, as coreutils prints it. */
+  static String quote(String path) {
+    return "'" + path.replace("'", "'\\''") + "'";
+  }
+
+  /** A path as it can be typed into a shell: quoted only if it needs it. */
+  static String quoteIfNeeded(String path) {
+    return path.matches("[A-Za-z0-9_./:@%+=,-]+") ? path : quote(path);
+  }
+
   static String sentence(Throwable e) {
     if (e instanceof NoSuchFileException n) {
       return "no such file or directory: " + n.getFile();

@@ -141,7 +141,7 @@ final class MountCommand implements Callable<Integer> {
       cmd.add(o);
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    if (Files.isDirectory(store)) {
+    if (Files.isRegularFile(store.resolve("chunkstore.json"))) { // nothing is written into a folder that is not a store
       Files.writeString(log, "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     } else {

@@ -261,7 +261,8 @@ public final class ChunkStore implements Closeable {
   /** How much the store holds and saves. */
   public StoreStats stats() {
     return new StoreStats(index.counter(Counter.LOGICAL_BYTES), index.counter(Counter.UNIQUE_RAW_BYTES),
-        index.counter(Counter.PACK_BYTES), index.counter(Counter.UNIQUE_BLOCKS), index.counter(Counter.PACKS));
+        index.counter(Counter.PACK_BYTES), index.counter(Counter.UNIQUE_BLOCKS), index.counter(Counter.PACKS),
+        index.counter(Counter.HOLE_BYTES));
   }
 
   /** Makes every change so far durable. */

@@ -22,6 +22,15 @@ final class Errors {
   }
 
   static String sentence(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof OutOfMemoryError) {
+        return "out of memory: the Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+            + " MiB is too small for this; raise it with JAVA_OPTS=-Xmx2g (or more)";
+      }
+    }
+    if (e instanceof java.util.concurrent.ExecutionException && e.getCause() != null) {
+      return sentence(e.getCause());
+    }
     if (e instanceof NoSuchFileException n) {
       return "no such file or directory: " + n.getFile();
     }

@@ -34,15 +34,21 @@ final class FileOps {
     return ChunkStore.open(store);
   }
 
-  /** {@code a/b} and {@code /a/b/} both name {@code /a/b}. */
-  static String storePath(String p) {
-    String s = "/" + p.replaceAll("^/+", "").replaceAll("/+$", "");
-    return s;
+  /**
+   * {@code a/b} and {@code /a/b/} both name {@code /a/b}.
+   *
+   * @throws NoSuchFileException for an empty path, which names nothing (as in coreutils)
+   */
+  static String storePath(String p) throws NoSuchFileException {
+    if (p.isEmpty()) {
+      throw new NoSuchFileException("");
+    }
+    return "/" + p.replaceAll("^/+", "").replaceAll("/+$", "");
   }
 
   /** The path as it would be typed after the mount point. */
-  static String underMount(Path mountPoint, String storePath) {
-    return Errors.quoteIfNeeded(mountPoint + storePath);
+  static String underMount(Path mountPoint, String path) {
+    return Errors.quoteIfNeeded(mountPoint + "/" + path.replaceAll("^/+", ""));
   }
 
   /** The last name of a store path. */

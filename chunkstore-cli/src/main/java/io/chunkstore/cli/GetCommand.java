@@ -52,8 +52,15 @@ final class GetCommand implements Callable<Integer> {
   /** The first name written of every file with more than one link, by its inode in the store. */
   private final Map<Long, Path> written = new HashMap<>();
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (path.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "PATH is empty; an empty path names nothing (use / for the whole store)");
+    }
     try (ChunkStore cs = ChunkStore.open(store)) {
       FileInfo src = cs.stat(path);
       if (dest.toString().equals("-")) {

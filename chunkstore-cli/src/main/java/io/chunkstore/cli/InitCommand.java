@@ -44,7 +44,7 @@ final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StoreConfig config = new StoreConfig(chunker, hash, compress, Sizes.parse(packSize),
-        Math.toIntExact(Sizes.parse(frameSize)), backend);
+        (int) Math.min(Integer.MAX_VALUE, Sizes.parse(frameSize)), backend);
     try (ChunkStore s = ChunkStore.create(store, config)) {
       StoreConfig c = s.config();
       System.out.printf("created store %s (chunker %s, hash %s, compression %s, packs of %s)%n", store,

@@ -28,8 +28,15 @@ final class LsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object per line.")
   boolean json;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (path.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "PATH is empty; an empty path names nothing (use / for the whole store)");
+    }
     try (ChunkStore cs = ChunkStore.open(store)) {
       FileInfo target = cs.stat(path);
       List<FileInfo> entries = target.isDirectory() ? cs.list(path) : List.of(target);

@@ -38,10 +38,11 @@ final class MkdirCommand implements Callable<Integer> {
     }
     int failures = 0;
     try (ChunkStore cs = FileOps.open(store, mp -> "mkdir " + (parents ? "-p " : "")
-        + String.join(" ", paths.stream().map(p -> FileOps.underMount(mp, FileOps.storePath(p))).toList()))) {
+        + String.join(" ", paths.stream().map(p -> FileOps.underMount(mp, p)).toList()))) {
       for (String p : paths) {
-        String path = FileOps.storePath(p);
+        String path = p;
         try {
+          path = FileOps.storePath(p);
           if (parents) {
             if (cs.exists(path) && !cs.stat(path).isDirectory()) {
               throw new FileAlreadyExistsException(path);

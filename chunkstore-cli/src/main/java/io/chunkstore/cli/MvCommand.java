@@ -30,14 +30,21 @@ final class MvCommand implements Callable<Integer> {
     String to = FileOps.storePath(args.get(args.size() - 1));
     int failures = 0;
     try (ChunkStore cs = FileOps.open(store, mp -> "mv " + String.join(" ",
-        args.stream().map(p -> FileOps.underMount(mp, FileOps.storePath(p))).toList()))) {
+        args.stream().map(p -> FileOps.underMount(mp, p)).toList()))) {
       boolean intoDir = cs.exists(to) && cs.stat(to).isDirectory();
       if (from.size() > 1 && !intoDir) {
         System.err.println("mv: target " + Errors.quote(to) + " is not a directory");
         return 1;
       }
       for (String f : from) {
-        String src = FileOps.storePath(f);
+        String src;
+        try {
+          src = FileOps.storePath(f);
+        } catch (NoSuchFileException e) {
+          failures++;
+          System.err.println("mv: cannot stat '': no such file or directory");
+          continue;
+        }
         String dst = intoDir && !src.equals(to) ? (to.equals("/") ? "" : to) + "/" + FileOps.name(src) : to;
         try {
           move(cs, src, dst);

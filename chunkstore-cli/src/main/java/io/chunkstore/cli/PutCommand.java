@@ -52,6 +52,8 @@ final class PutCommand implements Callable<Integer> {
   boolean quiet;
 
   private final AtomicInteger failures = new AtomicInteger();
+  /** Set when the put stops for a reason of its own; the files it interrupts are not reported. */
+  private volatile boolean aborted;
   /**
    * What this put has placed, or is placing, at each store path: true for a directory. Files are
    * imported in the background and become visible in groups, so a later source that would put a
@@ -115,6 +117,10 @@ final class PutCommand implements Callable<Integer> {
           f.get();
         }
         secs = progress.seconds();
+      } catch (Exception | Error e) {
+        // Out of memory, say: that is the one thing to report, not the imports it interrupts.
+        aborted = true;
+        throw e;
       } finally {
         files.shutdownNow();
       }
@@ -326,6 +332,9 @@ final class PutCommand implements Callable<Integer> {
 
   private void fail(Path file, IOException e) {
     failures.incrementAndGet();
+    if (aborted) {
+      return;
+    }
     String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
         : e instanceof NoSuchFileException ? "no such file or directory" : Errors.sentence(e);
     System.err.println("put: cannot copy " + file + ": " + why);

@@ -36,9 +36,17 @@ final class RmCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (ChunkStore cs = FileOps.open(store, mp -> "rm " + (recursive ? "-r " : "")
-        + String.join(" ", paths.stream().map(p -> FileOps.underMount(mp, FileOps.storePath(p))).toList()))) {
+        + String.join(" ", paths.stream().map(p -> FileOps.underMount(mp, p)).toList()))) {
       for (String p : paths) {
-        String path = FileOps.storePath(p);
+        String path;
+        try {
+          path = FileOps.storePath(p);
+        } catch (NoSuchFileException e) {
+          if (!force) {
+            failed(p, e);
+          }
+          continue;
+        }
         if (path.equals("/")) {
           failures++;
           System.err.println(recursive ? "rm: it is dangerous to operate recursively on '/'"

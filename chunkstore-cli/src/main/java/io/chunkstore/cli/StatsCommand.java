@@ -26,12 +26,14 @@ final class StatsCommand implements Callable<Integer> {
     }
     if (json) {
       System.out.printf(Locale.ROOT,
-          "{\"logicalBytes\":%d,\"uniqueRawBytes\":%d,\"storedBytes\":%d,\"uniqueBlocks\":%d,\"packs\":%d,"
-              + "\"dedupRatio\":%.4f,\"compressionRatio\":%.4f,\"totalRatio\":%.4f}%n",
-          s.logicalBytes(), s.uniqueRawBytes(), s.storedBytes(), s.uniqueBlocks(), s.packs(), s.dedupRatio(),
-          s.compressionRatio(), s.totalRatio());
+          "{\"logicalBytes\":%d,\"holeBytes\":%d,\"uniqueRawBytes\":%d,\"storedBytes\":%d,\"uniqueBlocks\":%d,"
+              + "\"packs\":%d,\"dedupRatio\":%.4f,\"compressionRatio\":%.4f,\"totalRatio\":%.4f}%n",
+          s.logicalBytes(), s.logicalBytes() - s.dataBytes(), s.uniqueRawBytes(), s.storedBytes(), s.uniqueBlocks(),
+          s.packs(), s.dedupRatio(), s.compressionRatio(), s.totalRatio());
     } else {
       System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(s.logicalBytes()), s.logicalBytes());
+      System.out.printf(Locale.ROOT, "of which holes      %s (sparse files: stored as nothing)%n",
+          Sizes.human(s.logicalBytes() - s.dataBytes()));
       System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.uniqueBlocks(), Sizes.human(s.uniqueRawBytes()));
       System.out.printf(Locale.ROOT, "stored              %s in %d pack%s%n", Sizes.human(s.storedBytes()), s.packs(),
           s.packs() == 1 ? "" : "s");

@@ -221,9 +221,11 @@ public final class FileTree {
     }
     Batch[] content = {index.batch()};
     boolean[] orphaned = {false};
+    long[] stored = {0};
     long size;
     try {
       size = pipeline.write(in, 0, extent -> {
+        stored[0] += extent.length();
         content[0].putExtent(fresh.ino(), extent);
         content[0].addRef(extent.block(), 1);
         if (content[0].sizeBytes() > MAX_BATCH_BYTES) {
@@ -277,6 +279,7 @@ public final class FileTree {
       }
       b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
       b.addCounter(Counter.LOGICAL_BYTES, size);
+      b.addCounter(Counter.HOLE_BYTES, size - stored[0]);
       if (old.isPresent()) {
         pendingUnlinked.add(old.get().ino());
         unlink(b, inode(old.get().ino()), pendingOrphaned);
@@ -721,7 +724,7 @@ public final class FileTree {
   }
 
   private OpenFile.InodeCommit inodeCommit(OpenFile f) {
-    return (b, newSize, oldSize, mtime, doSync) -> {
+    return (b, newSize, oldSize, storedDelta, mtime, doSync) -> {
       synchronized (treeLock) {
         allocated.invalidate(f.ino());
         Optional<InodeRecord> cur = index.inode(f.ino());
@@ -733,6 +736,7 @@ public final class FileTree {
             now(), n.rdev(), null));
         if (n.nlink() > 0) {
           b.addCounter(Counter.LOGICAL_BYTES, newSize - oldSize);
+          b.addCounter(Counter.HOLE_BYTES, newSize - oldSize - storedDelta);
         }
         blocks.commit(b, doSync);
         allocated.invalidate(f.ino()); // a read since the start of this commit may have seen the old extents
@@ -851,6 +855,7 @@ public final class FileTree {
       b.putInode(node.withNlink(0, now()));
       b.putOrphan(node.ino());
       b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+      b.addCounter(Counter.HOLE_BYTES, -holes(node));
       orphaned.add(open);
     } else {
       free(b, node, true);
@@ -867,15 +872,25 @@ public final class FileTree {
   /** Deletes {@code node}, its extents (dropping their block references) and its xattrs. */
   private void free(Batch b, InodeRecord node, boolean counted) {
     allocated.invalidate(node.ino());
+    long[] stored = {0};
     index.forEachExtent(node.ino(), e -> {
       b.deleteExtent(node.ino(), e.fileOffset());
       b.addRef(e.block(), -1);
+      stored[0] += e.length();
     });
     b.deleteXattrsOf(node.ino(), index.xattrNames(node.ino()));
     b.deleteInode(node.ino());
     if (counted && node.isRegularFile()) {
       b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+      b.addCounter(Counter.HOLE_BYTES, -(node.size() - stored[0]));
     }
+  }
+
+  /** The bytes of a file (as committed) that are holes: its size less what its extents hold. */
+  private long holes(InodeRecord node) {
+    long[] stored = {0};
+    index.forEachExtent(node.ino(), e -> stored[0] += e.length());
+    return node.size() - stored[0];
   }
 
   private void freeQuietly(long ino) {

@@ -280,4 +280,22 @@ class MountCommandTest {
     assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mv", store.toString(), "/f", "/g"), "mv " + mp + "/f " + mp + "/g");
     assertTrue(Files.exists(mp.resolve("f")));
   }
+
+  @Test
+  void budgetsLargerThanTheHeapSizeTheDaemonsHeap() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString(),
+        "-o", "cache=1.5G,staging=512M");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.err().startsWith("mount: the daemon gets a heap of 2.3 GiB for cache=1.5 GiB and staging=512.0 MiB"),
+        r.err());
+    Matcher m = PID.matcher(r.err());
+    assertTrue(m.find(), r.err());
+    long pid = Long.parseLong(m.group(1));
+    daemons.add(pid);
+    String args = String.join(" ", ProcessHandle.of(pid).orElseThrow().info().arguments().orElse(new String[0]));
+    assertTrue(args.contains("-Xmx2304m"), args);
+    assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()).status());
+  }
 }

@@ -102,6 +102,21 @@ class MessagesTest {
   }
 
   @Test
+  void onATerminalPutSummarizesWithARateInHumanUnits() throws Exception {
+    Path store = store();
+    Path f = Files.writeString(tmp.resolve("small.txt"), "hello\n");
+    StringBuilder cmd = new StringBuilder();
+    for (String a : FuseProcesses.launcher("put", store.toString(), f.toString())) {
+      cmd.append('\'').append(a.replace("'", "'\\''")).append("' ");
+    }
+    // script(1) gives the command a terminal, as a person at a shell would have
+    FuseProcesses.Result r = FuseProcesses.run(Duration.ofMinutes(2), java.util.List.of("script", "-qec", cmd.toString(), "/dev/null"));
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(java.util.regex.Pattern.compile("read 6 B in [0-9.]+ s \\([0-9.]+ (B|KiB)/s\\); the store now holds 6 B in ")
+        .matcher(r.out()).find(), "not 0 MiB/s: " + r.out());
+  }
+
+  @Test
   void outOfMemoryIsReportedFirstAndAlone() throws Exception {
     // 16 MiB chunks make every file thread hold 32 MiB buffers: a 96 MiB heap runs out in the
     // data path for certain, with room left for the JVM itself to report it.
@@ -116,6 +131,7 @@ class MessagesTest {
     }
     java.util.List<String> cmd = new java.util.ArrayList<>(FuseProcesses.launcher("put", store.toString(), src.toString()));
     cmd.set(1, "-Xmx96m");
+    cmd.add(2, "-XX:ErrorFile=" + tmp.resolve("hs_err_%p.log")); // if the JVM gives up, not into the module's folder
     FuseProcesses.Result r = FuseProcesses.run(Duration.ofMinutes(3), cmd);
     // (Exit status 1, or 134 when the JVM's native side gives up on the way out.)
     assertTrue(r.status() != 0, r.err());

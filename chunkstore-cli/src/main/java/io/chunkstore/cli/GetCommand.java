@@ -89,7 +89,11 @@ final class GetCommand implements Callable<Integer> {
       }
       long total = src.isDirectory() ? 0 : src.size();
       try (Progress progress = new Progress("get", total)) {
-        copyOut(cs, src, target, progress);
+        if (src.isDirectory()) {
+          copyOut(cs, src, target, progress);
+        } else {
+          copy(cs, src, target, progress); // one item: its failure is the command's, in one sentence
+        }
       }
     }
     if (failures > 0) {
@@ -112,45 +116,50 @@ final class GetCommand implements Callable<Integer> {
     return true;
   }
 
+  /** Restores {@code src} at {@code target}; a failure is reported and counted, and the rest goes on. */
   private void copyOut(ChunkStore cs, FileInfo src, Path target, Progress progress) {
     try {
-      if (!src.isDirectory() && src.links() > 1) {
-        Path first = written.get(src.inode());
-        if (first != null) {
-          clear(target);
-          Files.createLink(target, first);
-          return;
-        }
-        written.put(src.inode(), target);
-      }
-      switch (src.type()) {
-        case DIRECTORY -> {
-          if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(target); // only with --force: the rest is refused before anything is written
-          }
-          if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(target);
-          }
-          for (FileInfo child : cs.list(src.path())) {
-            copyOut(cs, child, target.resolve(child.path().substring(child.path().lastIndexOf('/') + 1)), progress);
-          }
-        }
-        case SYMLINK -> {
-          clear(target);
-          Files.createSymbolicLink(target, Path.of(src.symlinkTarget()));
-        }
-        case FILE -> writeFile(cs, src, target, progress);
-        case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
-          clear(target);
-          Posix.mknod(target, src.type().modeBits() | src.permissions(), src.device());
-        }
-        default -> throw new IOException("not a file, directory, symlink or special file");
-      }
-      applyAttributes(cs, src, target);
+      copy(cs, src, target, progress);
     } catch (IOException e) {
       failures++;
       System.err.println("get: cannot restore " + src.path() + ": " + why(e));
     }
+  }
+
+  private void copy(ChunkStore cs, FileInfo src, Path target, Progress progress) throws IOException {
+    if (!src.isDirectory() && src.links() > 1) {
+      Path first = written.get(src.inode());
+      if (first != null) {
+        clear(target);
+        Files.createLink(target, first);
+        return;
+      }
+      written.put(src.inode(), target);
+    }
+    switch (src.type()) {
+      case DIRECTORY -> {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          Files.delete(target); // only with --force: the rest is refused before anything is written
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectory(target);
+        }
+        for (FileInfo child : cs.list(src.path())) {
+          copyOut(cs, child, target.resolve(child.path().substring(child.path().lastIndexOf('/') + 1)), progress);
+        }
+      }
+      case SYMLINK -> {
+        clear(target);
+        Files.createSymbolicLink(target, Path.of(src.symlinkTarget()));
+      }
+      case FILE -> writeFile(cs, src, target, progress);
+      case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> {
+        clear(target);
+        Posix.mknod(target, src.type().modeBits() | src.permissions(), src.device());
+      }
+      default -> throw new IOException("not a file, directory, symlink or special file");
+    }
+    applyAttributes(cs, src, target);
   }
 
   private static String why(IOException e) {

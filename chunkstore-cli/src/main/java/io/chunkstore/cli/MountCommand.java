@@ -152,9 +152,11 @@ final class MountCommand implements Callable<Integer> {
       cmd.add("-Xmx" + (needed >> 20) + "m");
       long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
           .getTotalMemorySize();
-      System.err.println("mount: the daemon gets a heap of " + Sizes.human(needed) + " for cache="
-          + Sizes.human(opts.cacheBytes()) + " and staging=" + Sizes.human(opts.stagingBytes())
-          + (needed > ram ? "; warning: this machine has only " + Sizes.human(ram) + " of memory" : ""));
+      if (needed > ram) {
+        System.err.println("mount: warning: cache=" + Sizes.human(opts.cacheBytes()) + " and staging="
+            + Sizes.human(opts.stagingBytes()) + " need a heap of " + Sizes.human(needed) + ", more than the "
+            + Sizes.human(ram) + " of memory this machine has");
+      }
     }
     cmd.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount",
         store.toString(), mountPoint.toString(), "-f", "--notify-ready"));

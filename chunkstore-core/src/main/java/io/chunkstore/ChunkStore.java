@@ -349,6 +349,44 @@ public final class ChunkStore implements Closeable {
     return tree.readSymlink(path);
   }
 
+  /** Adds the name {@code newPath} to the file (not directory) at {@code existing}: a hard link. */
+  public FileInfo link(String existing, String newPath) throws IOException {
+    return FileInfo.of(newPath, tree.link(existing, newPath));
+  }
+
+  /**
+   * Makes a FIFO, socket or device node at {@code path}.
+   *
+   * @param device the device number, for a character or block device
+   * @throws IllegalArgumentException for a type that is not one of those four
+   */
+  public FileInfo makeNode(String path, FileInfo.Type type, long device, Attributes attrs) throws IOException {
+    switch (type) {
+      case FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE -> { }
+      default -> throw new IllegalArgumentException("makeNode makes FIFOs, sockets and devices, not a " + type);
+    }
+    return FileInfo.of(path, tree.mknod(path, type.modeBits() | perms(attrs), device, attrs));
+  }
+
+  private static int perms(Attributes attrs) {
+    return attrs.permissions() == Attributes.KEEP ? 0644 : attrs.permissions() & 07777;
+  }
+
+  /** Sets the extended attribute {@code name} (such as {@code user.comment}) of {@code path}. */
+  public void setXattr(String path, String name, byte[] value) throws IOException {
+    tree.setXattr(path, name, value, false, false);
+  }
+
+  /** The value of an extended attribute. */
+  public byte[] xattr(String path, String name) throws IOException {
+    return tree.getXattr(path, name);
+  }
+
+  /** The names of the extended attributes of {@code path}. */
+  public List<String> xattrNames(String path) throws IOException {
+    return tree.listXattrs(path);
+  }
+
   /** Moves {@code from} to {@code to}, replacing a file or empty directory there. */
   public void rename(String from, String to) throws IOException {
     tree.rename(from, to);
@@ -367,7 +405,8 @@ public final class ChunkStore implements Closeable {
   /** How much the store holds and saves. */
   public StoreStats stats() {
     return new StoreStats(index.counter(Counter.LOGICAL_BYTES), index.counter(Counter.UNIQUE_RAW_BYTES),
-        index.counter(Counter.PACK_BYTES), index.counter(Counter.UNIQUE_BLOCKS), index.counter(Counter.PACKS));
+        index.counter(Counter.PACK_BYTES), index.counter(Counter.UNIQUE_BLOCKS), index.counter(Counter.PACKS),
+        index.counter(Counter.HOLE_BYTES));
   }
 
   /**

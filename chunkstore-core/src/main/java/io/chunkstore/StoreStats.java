@@ -8,11 +8,27 @@ package io.chunkstore;
  * @param storedBytes the size of all packs on the backend
  * @param uniqueBlocks the number of distinct blocks
  * @param packs the number of packs
+ * @param holeBytes the part of {@code logicalBytes} that is holes (sparse files, runs of zeros):
+ *     stored as nothing at all, a saving apart from dedup
  */
-public record StoreStats(long logicalBytes, long uniqueRawBytes, long storedBytes, long uniqueBlocks, long packs) {
-  /** Logical bytes per distinct block byte: 2.0 means every byte is stored once for two uses. */
+public record StoreStats(long logicalBytes, long uniqueRawBytes, long storedBytes, long uniqueBlocks, long packs,
+    long holeBytes) {
+  /** Stats without a count of holes. */
+  public StoreStats(long logicalBytes, long uniqueRawBytes, long storedBytes, long uniqueBlocks, long packs) {
+    this(logicalBytes, uniqueRawBytes, storedBytes, uniqueBlocks, packs, 0);
+  }
+
+  /** The logical bytes that are data, not holes: what dedup works on. */
+  public long dataBytes() {
+    return logicalBytes - Math.max(0, Math.min(holeBytes, logicalBytes));
+  }
+
+  /**
+   * Data bytes per distinct block byte: 2.0 means every byte is stored once for two uses. Holes
+   * do not count: a sparse file is not a duplicate of anything.
+   */
   public double dedupRatio() {
-    return uniqueRawBytes == 0 ? 1.0 : (double) logicalBytes / uniqueRawBytes;
+    return uniqueRawBytes == 0 ? 1.0 : (double) dataBytes() / uniqueRawBytes;
   }
 
   /** Distinct block bytes per stored byte: what compression saved. */

@@ -81,7 +81,9 @@ class StoreErrorsTest {
     Path dir = storeWithAFile(c);
     try (ChunkStore first = ChunkStore.open(dir)) {
       StoreException e = assertThrows(StoreException.class, () -> ChunkStore.open(dir));
-      assertTrue(e.getMessage().contains("in use by another process"), e.getMessage());
+      // not "another process (pid <our own>)": it is this one
+      assertEquals("the store at " + dir + " is already open in this process; close it first"
+          + " (one ChunkStore per store at a time)", e.getMessage());
       try (InputStream in = first.newInputStream("/keep")) {
         assertArrayEquals(c, in.readAllBytes(), "the first opener is unaffected");
       }

@@ -13,7 +13,26 @@ import java.nio.file.NotDirectoryException;
 final class Errors {
   private Errors() {}
 
+  /** A path in single quotes, as coreutils prints it. */
+  static String quote(String path) {
+    return "'" + path.replace("'", "'\\''") + "'";
+  }
+
+  /** A path as it can be typed into a shell: quoted only if it needs it. */
+  static String quoteIfNeeded(String path) {
+    return path.matches("[A-Za-z0-9_./:@%+=,-]+") ? path : quote(path);
+  }
+
   static String sentence(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof OutOfMemoryError) {
+        return "out of memory: the Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+            + " MiB is too small for this; raise it with JAVA_OPTS=-Xmx2g (or more)";
+      }
+    }
+    if (e instanceof java.util.concurrent.ExecutionException && e.getCause() != null) {
+      return sentence(e.getCause());
+    }
     if (e instanceof StoreLockedException locked) {
       // a live mount answers on its control socket: name its mount point and what to do
       return LiveMount.explain(locked).getMessage();

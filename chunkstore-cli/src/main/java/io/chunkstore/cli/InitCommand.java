@@ -56,7 +56,7 @@ final class InitCommand implements Callable<Integer> {
     String scheme = colon < 0 ? backend : backend.substring(0, colon);
     String location = colon < 0 ? "" : backend.substring(colon + 1);
     StoreConfig config = new StoreConfig(chunker, hash, compress, Sizes.parse(packSize),
-        Math.toIntExact(Sizes.parse(frameSize)), scheme);
+        (int) Math.min(Integer.MAX_VALUE, Sizes.parse(frameSize)), scheme);
     StorePermissions permissions = sharedGroup == null ? StorePermissions.ownerOnly()
         : StorePermissions.sharedWith(sharedGroup);
     try (ChunkStore s = ChunkStore.create(store, config, permissions, location)) {

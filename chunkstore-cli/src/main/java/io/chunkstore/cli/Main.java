@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
 @Command(name = "chunkstore", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A deduplicating, compressing file store.",
     subcommands = {InitCommand.class, PutCommand.class, GetCommand.class, LsCommand.class,
+        RmCommand.class,
+        MvCommand.class,
+        MkdirCommand.class,
         StatsCommand.class, FsckCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {

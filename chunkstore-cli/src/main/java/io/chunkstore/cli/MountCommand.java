@@ -89,6 +89,13 @@ final class MountCommand implements Callable<Integer> {
       return background();
     }
     Mounter.Options opts = parseOptions();
+    long needed = heapFor(opts);
+    if (!notifyReady && needed > Runtime.getRuntime().maxMemory()) {
+      System.err.println("mount: warning: cache=" + Sizes.human(opts.cacheBytes()) + " and staging="
+          + Sizes.human(opts.stagingBytes()) + " do not fit in the heap of "
+          + Sizes.human(Runtime.getRuntime().maxMemory()) + "; start with JAVA_OPTS=-Xmx" + (needed >> 20)
+          + "m or lower them");
+    }
     PrintStream readyOut = System.out;
     try {
       Mounter.run(store, mountPoint, opts, () -> {
@@ -186,15 +193,32 @@ final class MountCommand implements Callable<Integer> {
         "-o " + opt.substring(0, opt.indexOf('=')) + " takes a whole number from " + min + " to " + max + ", not '" + v + "'");
   }
 
+  /** The heap the budgets need: the cache and the staged writes, plus room to work. */
+  private static long heapFor(Mounter.Options opts) {
+    return opts.cacheBytes() + opts.stagingBytes() + (256L << 20);
+  }
+
   /** Starts this command again with -f in a new session, and returns once it has mounted. */
   private int background() throws IOException, InterruptedException {
-    parseOptions(); // a bad option is told here, not in the log
+    Mounter.Options opts = parseOptions(); // a bad option is told here, not in the log
+    long needed = heapFor(opts);
     Path log = store.resolve("mount.log");
     long logStart = Files.exists(log) ? Files.size(log) : 0;
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid");
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    if (needed > Runtime.getRuntime().maxMemory()) {
+      // The budgets decide the daemon's heap (a later -Xmx wins over the launcher's).
+      cmd.add("-Xmx" + (needed >> 20) + "m");
+      long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getTotalMemorySize();
+      if (needed > ram) {
+        System.err.println("mount: warning: cache=" + Sizes.human(opts.cacheBytes()) + " and staging="
+            + Sizes.human(opts.stagingBytes()) + " need a heap of " + Sizes.human(needed) + ", more than the "
+            + Sizes.human(ram) + " of memory this machine has");
+      }
+    }
     cmd.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount",
         store.toString(), mountPoint.toString(), "-f", "--notify-ready"));
     for (String o : options) {
@@ -202,7 +226,7 @@ final class MountCommand implements Callable<Integer> {
       cmd.add(o);
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    if (Files.isDirectory(store)) {
+    if (Files.isRegularFile(store.resolve("chunkstore.json"))) { // nothing is written into a folder that is not a store
       StorePermissions.of(store).createFileIfMissing(log);
       pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     } else {

@@ -16,9 +16,15 @@ final class Progress implements AutoCloseable {
   private final AtomicLong done = new AtomicLong();
   private final ProgressBar bar;
   private final Thread ticker;
+  private final long start = System.nanoTime();
+
+  /** True if a person is watching: the output is a terminal and CHUNKSTORE_NO_PROGRESS is not set. */
+  static boolean onTerminal() {
+    return System.console() != null && System.getenv("CHUNKSTORE_NO_PROGRESS") == null;
+  }
 
   Progress(String task, long totalBytes) {
-    if (System.console() == null || System.getenv("CHUNKSTORE_NO_PROGRESS") != null) {
+    if (!onTerminal()) {
       bar = null;
       ticker = null;
       return;
@@ -64,6 +70,11 @@ final class Progress implements AutoCloseable {
 
   long bytes() {
     return done.get();
+  }
+
+  /** Seconds since the bar started: the time its rate is measured over. */
+  double seconds() {
+    return (System.nanoTime() - start) / 1e9;
   }
 
   @Override

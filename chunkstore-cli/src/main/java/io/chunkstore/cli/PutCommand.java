@@ -1,22 +1,28 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.FileInfo;
 import io.chunkstore.StoreStats;
 import io.chunkstore.fs.Attributes;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,8 +33,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "put", mixinStandardHelpOptions = true,
-    description = {"Copy files and directories into the store, recursively, keeping modes, owners and times.",
-        "SRC goes to PATH/<name of SRC>; a file already there is replaced."})
+    description = {"Copy files and directories into the store, recursively, keeping what cp -a keeps: modes"
+        + " (with setuid, setgid and sticky bits), owners, times to the nanosecond, symlinks, hard links,"
+        + " user.* extended attributes, FIFOs, sockets and device nodes, and holes.",
+        "SRC goes to PATH/<name of SRC>; a file already there is replaced, a directory there is merged into."})
 final class PutCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
@@ -44,15 +52,40 @@ final class PutCommand implements Callable<Integer> {
   boolean quiet;
 
   private final AtomicInteger failures = new AtomicInteger();
+  /** Set when the put stops for a reason of its own; the files it interrupts are not reported. */
+  private volatile boolean aborted;
+  /**
+   * What this put has placed, or is placing, at each store path: true for a directory. Files are
+   * imported in the background and become visible in groups, so a later source that would put a
+   * directory where an earlier one put a file (or the other way round) is refused here, before
+   * anything of it is stored.
+   */
+  private final Map<String, Boolean> claimed = new ConcurrentHashMap<>();
+  /** The first store path of every source file with more than one link, by its file key. */
+  private final Map<Object, String> linked = new HashMap<>();
+  /** Done once every file is imported, in order: hard links, xattrs, then directory times. */
+  private final List<Step> links = new ArrayList<>();
+  private final List<Step> xattrs = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<Step> dirTimes = new ArrayList<>();
+
+  /** Something done to the store after the files are in. */
+  @FunctionalInterface
+  private interface Step {
+    void run() throws IOException;
+  }
 
   @Override
   public Integer call() throws Exception {
+    Path storeReal = store.toRealPath();
     List<Path> present = new ArrayList<>();
     for (Path src : sources) {
-      if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-        present.add(src);
+      if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
+        fail(src, new NoSuchFileException(src.toString()));
+      } else if (overlapsStore(src, storeReal) != null) {
+        failures.incrementAndGet();
+        System.err.println("put: cannot copy " + src + ": " + overlapsStore(src, storeReal));
       } else {
-        fail(src, new java.nio.file.NoSuchFileException(src.toString()));
+        present.add(src);
       }
     }
     if (present.isEmpty()) {
@@ -62,9 +95,9 @@ final class PutCommand implements Callable<Integer> {
     for (Path src : present) {
       total += sizeOf(src);
     }
-    long start = System.nanoTime();
     StoreStats after;
     long read;
+    double secs;
     try (ChunkStore cs = Stores.open(store);
         Progress progress = new Progress("put", total)) {
       String base = to.endsWith("/") ? to : to + "/";
@@ -74,20 +107,30 @@ final class PutCommand implements Callable<Integer> {
       ExecutorService files = Executors.newFixedThreadPool(parallel);
       Semaphore slots = new Semaphore(parallel * 4);
       List<Future<?>> pending = new ArrayList<>();
-      List<Runnable> dirTimes = new ArrayList<>();
       try {
         for (Path src : present) {
           Path root = src.toAbsolutePath().normalize();
           String rootName = root.getFileName() == null ? "" : root.getFileName().toString();
-          walk(cs, root, base + rootName, progress, files, slots, pending, dirTimes);
+          walk(cs, root, base + rootName, progress, files, slots, pending);
         }
         for (Future<?> f : pending) {
           f.get();
         }
+        secs = progress.seconds();
+      } catch (Exception | Error e) {
+        // Out of memory, say: that is the one thing to report, not the imports it interrupts.
+        aborted = true;
+        throw e;
       } finally {
         files.shutdownNow();
       }
-      // Directory times last: adding entries changed them.
+      // Links and xattrs need their files visible; directory times last, as adding entries changed them.
+      for (Step s : links) {
+        s.run();
+      }
+      for (Step s : xattrs) {
+        s.run();
+      }
       for (int i = dirTimes.size() - 1; i >= 0; i--) {
         dirTimes.get(i).run();
       }
@@ -95,10 +138,10 @@ final class PutCommand implements Callable<Integer> {
       after = cs.stats();
       read = progress.bytes();
     }
-    double secs = (System.nanoTime() - start) / 1e9;
-    if (!quiet) {
-      System.out.printf(Locale.ROOT, "read %s in %.2f s (%.0f MiB/s); the store now holds %s in %s%n",
-          Sizes.human(read), secs, read / secs / (1 << 20), Sizes.human(after.logicalBytes()),
+    // Like the progress bar: on a terminal only, so that scripts and pipes get nothing but errors.
+    if (!quiet && Progress.onTerminal()) {
+      System.out.printf(Locale.ROOT, "read %s in %.2f s (%s/s); the store now holds %s in %s%n",
+          Sizes.human(read), secs, Sizes.human((long) (read / Math.max(secs, 1e-3))), Sizes.human(after.logicalBytes()),
           Sizes.human(after.storedBytes()));
     }
     if (failures.get() > 0) {
@@ -108,43 +151,86 @@ final class PutCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Why {@code src} cannot be put into the store at {@code storeReal}, or null if it can. */
+  private static String overlapsStore(Path src, Path storeReal) throws IOException {
+    Path s = src.toRealPath(LinkOption.NOFOLLOW_LINKS);
+    if (s.equals(storeReal)) {
+      return "it is the store itself";
+    }
+    if (s.startsWith(storeReal)) {
+      return "it is inside the store " + storeReal;
+    }
+    if (storeReal.startsWith(s) && Files.isDirectory(s, LinkOption.NOFOLLOW_LINKS)) {
+      return "it contains the store " + storeReal + "; put what is beside it instead";
+    }
+    return null;
+  }
+
   private void walk(ChunkStore cs, Path root, String target, Progress progress, ExecutorService files,
-      Semaphore slots, List<Future<?>> pending, List<Runnable> dirTimes) throws IOException {
+      Semaphore slots, List<Future<?>> pending) throws IOException {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) throws IOException {
         String dst = storePath(root, dir, target);
-        Attributes attrs = attributesOf(dir);
-        if (!cs.exists(dst)) {
-          cs.mkdir(dst, attrs);
+        if (!claim(cs, dst, true, dir)) {
+          return FileVisitResult.SKIP_SUBTREE;
         }
-        dirTimes.add(() -> {
-          try {
-            cs.setAttributes(dst, attrs);
-          } catch (IOException e) {
-            fail(dir, e);
+        try {
+          Attributes attrs = attributesOf(dir);
+          if (!cs.exists(dst)) {
+            cs.mkdir(dst, attrs);
           }
-        });
+          copyXattrs(cs, dir, dst);
+          dirTimes.add(() -> {
+            try {
+              cs.setAttributes(dst, attrs);
+            } catch (IOException e) {
+              fail(dir, e);
+            }
+          });
+        } catch (IOException e) {
+          fail(dir, e);
+          return FileVisitResult.SKIP_SUBTREE;
+        }
         return FileVisitResult.CONTINUE;
       }
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
         String dst = storePath(root, file, target);
-        if (a.isSymbolicLink()) {
-          try {
-            String link = Files.readSymbolicLink(file).toString();
-            if (cs.exists(dst)) {
-              cs.delete(dst);
-            }
-            cs.symlink(dst, link, attributesOf(file));
-          } catch (IOException e) {
-            fail(file, e);
-          }
+        if (!claim(cs, dst, false, file)) {
           return FileVisitResult.CONTINUE;
         }
-        if (!a.isRegularFile()) {
-          System.err.println("put: skipping " + file + ": not a regular file, directory or symlink");
+        try {
+          if (!a.isDirectory() && a.fileKey() != null && nlink(file) > 1) {
+            String first = linked.putIfAbsent(a.fileKey(), dst);
+            if (first != null) {
+              links.add(() -> {
+                try {
+                  replaceable(cs, dst);
+                  cs.link(first, dst);
+                } catch (IOException e) {
+                  fail(file, e);
+                }
+              });
+              return FileVisitResult.CONTINUE;
+            }
+          }
+          if (a.isSymbolicLink()) {
+            String link = Files.readSymbolicLink(file).toString();
+            replaceable(cs, dst);
+            cs.symlink(dst, link, attributesOf(file));
+            return FileVisitResult.CONTINUE;
+          }
+          if (a.isOther()) {
+            int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            long rdev = (Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+            replaceable(cs, dst);
+            cs.makeNode(dst, FileInfo.Type.ofMode(mode), rdev, attributesOf(file));
+            return FileVisitResult.CONTINUE;
+          }
+        } catch (IOException e) {
+          fail(file, e);
           return FileVisitResult.CONTINUE;
         }
         try {
@@ -156,6 +242,9 @@ final class PutCommand implements Callable<Integer> {
         pending.add(files.submit(() -> {
           try (InputStream in = Files.newInputStream(file)) {
             cs.importFile(dst, progress.count(in), attributesOf(file));
+            if (hasXattrs(file)) {
+              xattrs.add(() -> copyXattrs(cs, file, dst));
+            }
           } catch (IOException e) {
             fail(file, e);
           } finally {
@@ -174,10 +263,80 @@ final class PutCommand implements Callable<Integer> {
     });
   }
 
+  /**
+   * Claims {@code dst} for a directory or for something else; false (reported) if the store or an
+   * earlier source of this put has the other kind there, so that nothing of {@code src} is stored.
+   */
+  private boolean claim(ChunkStore cs, String dst, boolean directory, Path src) throws IOException {
+    Boolean there = claimed.get(dst);
+    if (there == null) {
+      try {
+        there = cs.stat(dst).isDirectory();
+      } catch (NoSuchFileException | NotDirectoryException absent) {
+        there = null;
+      }
+    }
+    if (there != null && there != directory) {
+      failures.incrementAndGet();
+      System.err.println("put: cannot copy " + src + ": " + dst + " in the store is "
+          + (there ? "a directory" : "not a directory") + ", and " + src + " is "
+          + (directory ? "one" : "not one") + "; nothing of it was stored");
+      return false;
+    }
+    claimed.put(dst, directory);
+    return true;
+  }
+
+  /** Removes what is at {@code dst} so that a symlink, node or link can take its place. */
+  private static void replaceable(ChunkStore cs, String dst) throws IOException {
+    if (cs.exists(dst)) {
+      cs.delete(dst);
+    }
+  }
+
+  private static int nlink(Path p) throws IOException {
+    return (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static boolean hasXattrs(Path p) throws IOException {
+    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
+    try {
+      return v != null && !v.list().isEmpty();
+    } catch (java.nio.file.FileSystemException unsupported) {
+      return false;
+    }
+  }
+
+  /** Copies the {@code user.*} extended attributes (the ones a process may set on its files). */
+  private void copyXattrs(ChunkStore cs, Path src, String dst) {
+    UserDefinedFileAttributeView v = Files.getFileAttributeView(src, UserDefinedFileAttributeView.class);
+    if (v == null) {
+      return;
+    }
+    try {
+      List<String> names;
+      try {
+        names = v.list();
+      } catch (java.nio.file.FileSystemException unsupported) {
+        return; // the source's file system has none
+      }
+      for (String name : names) {
+        ByteBuffer buf = ByteBuffer.allocate(v.size(name));
+        v.read(name, buf);
+        cs.setXattr(dst, "user." + name, java.util.Arrays.copyOf(buf.array(), buf.position()));
+      }
+    } catch (IOException e) {
+      fail(src, e);
+    }
+  }
+
   private void fail(Path file, IOException e) {
     failures.incrementAndGet();
+    if (aborted) {
+      return;
+    }
     String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-        : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory" : Errors.sentence(e);
+        : e instanceof NoSuchFileException ? "no such file or directory" : Errors.sentence(e);
     System.err.println("put: cannot copy " + file + ": " + why);
   }
 
@@ -188,17 +347,11 @@ final class PutCommand implements Callable<Integer> {
   }
 
   private static Attributes attributesOf(Path p) throws IOException {
-    PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    int perms = 0;
-    for (PosixFilePermission perm : a.permissions()) {
-      perms |= 1 << (8 - perm.ordinal());
-    }
-    int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-    long mtime = toNanos(a.lastModifiedTime());
-    long atime = toNanos(a.lastAccessTime());
-    return new Attributes(mode & 07777 | perms, uid, gid, mtime, atime);
+    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,lastAccessTime",
+        LinkOption.NOFOLLOW_LINKS);
+    return new Attributes((Integer) a.get("mode") & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
+        toNanos((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")),
+        toNanos((java.nio.file.attribute.FileTime) a.get("lastAccessTime")));
   }
 
   private static long toNanos(java.nio.file.attribute.FileTime t) {

@@ -6,30 +6,27 @@ import java.util.Locale;
 final class Sizes {
   private Sizes() {}
 
-  /** Parses {@code 32M}, {@code 128K}, {@code 1G} or a plain number of bytes. */
+  /** Parses {@code 32M}, {@code 128K}, {@code 1.5G}, {@code 1T} or a plain number of bytes (binary units). */
   static long parse(String s) {
     String t = s.trim().toUpperCase(Locale.ROOT);
-    long mult = 1;
     if (t.endsWith("IB")) {
       t = t.substring(0, t.length() - 2);
     } else if (t.endsWith("B")) {
       t = t.substring(0, t.length() - 1);
     }
-    if (t.endsWith("K")) {
-      mult = 1L << 10;
-    } else if (t.endsWith("M")) {
-      mult = 1L << 20;
-    } else if (t.endsWith("G")) {
-      mult = 1L << 30;
-    }
-    if (mult != 1) {
+    int shift = t.isEmpty() ? -1 : "KMGT".indexOf(t.charAt(t.length() - 1));
+    if (shift >= 0) {
       t = t.substring(0, t.length() - 1);
     }
-    try {
-      return Long.parseLong(t) * mult;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + s + "' is not a size; use bytes or a number with K, M or G");
+    String bad = "'" + s + "' is not a size; use bytes or a number with K, M, G or T, such as 512M or 1.5G";
+    if (!t.matches("[0-9]+(\\.[0-9]+)?")) {
+      throw new IllegalArgumentException(bad);
     }
+    java.math.BigDecimal v = new java.math.BigDecimal(t).multiply(java.math.BigDecimal.valueOf(1L << (10 * (shift + 1))));
+    if (v.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException("'" + s + "' is too large a size");
+    }
+    return v.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
   }
 
   static String human(long bytes) {

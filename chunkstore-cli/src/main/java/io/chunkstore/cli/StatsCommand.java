@@ -42,6 +42,8 @@ final class StatsCommand implements Callable<Integer> {
     long packs = s.path("packs").asLong();
     long dead = s.path("deadBytes").asLong();
     System.out.printf(Locale.ROOT, "logical size        %s (%d bytes)%n", Sizes.human(logical), logical);
+    System.out.printf(Locale.ROOT, "of which holes      %s (sparse files: stored as nothing)%n",
+        Sizes.human(s.path("holeBytes").asLong()));
     System.out.printf(Locale.ROOT, "unique blocks       %d, %s before compression%n", s.path("uniqueBlocks").asLong(),
         Sizes.human(s.path("uniqueRawBytes").asLong()));
     System.out.printf(Locale.ROOT, "stored              %s in %d pack%s%n", Sizes.human(s.path("storedBytes").asLong()),

@@ -1,12 +1,11 @@
 package io.chunkstore.cli;
 
+import io.chunkstore.fuse.MountInfo;
 import io.chunkstore.fuse.Mounter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -57,23 +56,7 @@ final class UmountCommand implements Callable<Integer> {
 
   /** The store directory, from the mount's source ({@code chunkstore:/path/to/store}). */
   private static Path storeOf(Path mp) throws IOException {
-    String target;
-    try {
-      target = mp.toRealPath().toString();
-    } catch (IOException dead) {
-      target = mp.toAbsolutePath().normalize().toString();
-    }
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-      String[] f = line.split(" ");
-      int dash = java.util.Arrays.asList(f).indexOf("-");
-      if (f.length > 4 && dash > 0 && dash + 2 < f.length && target.equals(f[4])) {
-        String source = f[dash + 2];
-        if (source.startsWith("chunkstore:")) {
-          return Path.of(source.substring("chunkstore:".length()));
-        }
-      }
-    }
-    return null;
+    return MountInfo.at(mp).flatMap(MountInfo::store).orElse(null);
   }
 
   /** Waits until the mount process releases the store's lock. */

@@ -165,9 +165,10 @@ class MountCommandTest {
   @Test
   void aMountPointThatIsAlreadyMountedIsRefusedInOneSentence() throws Exception {
     Path mp = mountPoint("mnt");
-    mount(store("one"), mp);
+    Path one = store("one");
+    long pid = mount(one, mp);
     assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store("two").toString(), mp.toString()),
-        "already a mount point");
+        "is already a mount point, of the store " + one + " (pid " + pid + ")");
     assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()).status());
   }
 
@@ -214,11 +215,86 @@ class MountCommandTest {
     daemon.onExit().get(30, TimeUnit.SECONDS);
 
     assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString()),
-        "is already a mount point (a dead one");
+        mp + " is a dead mount (the process that served it is gone); clear it first: fusermount -u " + mp);
     FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
     assertEquals(0, u.status(), "umount of a dead mount: " + u.err());
     assertFalse(FuseProcesses.isMounted(mp));
     mount(store, mp);
     assertEquals("kept", Files.readString(mp.resolve("kept.txt")));
+  }
+
+  @Test
+  void umountWaitsForTheStoreAlsoWhenThePathsHaveSpaces() throws Exception {
+    Path store = store("my store");
+    Path mp = mountPoint("mount point");
+    mount(store, mp);
+    Files.writeString(mp.resolve("f"), "through a path with a space");
+    FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
+    assertEquals(0, u.status(), u.err());
+    assertEquals("unmounted " + mp + "; store " + store + " closed\n", u.err(), "umount found the store and waited");
+    try (ChunkStore s = ChunkStore.open(store)) {
+      assertEquals(27, s.stat("/f").size());
+    }
+  }
+
+  @Test
+  void aStoreThatFailsToCloseStillLetsTheDaemonExit() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    long pid = mount(store, mp);
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(1).nextBytes(data);
+    Files.write(mp.resolve("data.bin"), data);
+    // The open pack's file vanishes: sealing it at close fails.
+    try (var files = Files.list(store.resolve("staging"))) {
+      for (Path p : files.toList()) {
+        Files.delete(p);
+      }
+    }
+    ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+    assertEquals(0, FuseProcesses.run(Duration.ofSeconds(10), List.of("kill", "-TERM", Long.toString(pid))).status());
+    daemon.onExit().get(90, TimeUnit.SECONDS); // not the shutdown hook's 5 minutes
+    assertFalse(daemon.isAlive());
+  }
+
+  @Test
+  void aFailedMountOfAFolderThatIsNotAStoreWritesNothingIntoIt() throws Exception {
+    Path plain = Files.createDirectories(tmp.resolve("plain"));
+    Path mp = mountPoint("mnt");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mount", plain.toString(), mp.toString()), "is not a chunkstore store");
+    try (var s = Files.list(plain)) {
+      assertEquals(List.of(), s.toList());
+    }
+  }
+
+  @Test
+  void fileCommandsOnAMountedStoreSayToUseTheMount() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    mount(store, mp);
+    Files.writeString(mp.resolve("f"), "x");
+    FuseProcesses.Result rm = FuseProcesses.cli(CLI_TIMEOUT, "rm", store.toString(), "/f");
+    assertOneSentence(rm, "rm: the store " + store + " is mounted at " + mp
+        + "; change its files through the mount: rm " + mp + "/f");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mkdir", "-p", store.toString(), "/a/b"), "mkdir -p " + mp + "/a/b");
+    assertOneSentence(FuseProcesses.cli(CLI_TIMEOUT, "mv", store.toString(), "/f", "/g"), "mv " + mp + "/f " + mp + "/g");
+    assertTrue(Files.exists(mp.resolve("f")));
+  }
+
+  @Test
+  void budgetsLargerThanTheHeapSizeTheDaemonsHeap() throws Exception {
+    Path store = store("store");
+    Path mp = mountPoint("mnt");
+    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString(),
+        "-o", "cache=1.5G,staging=512M");
+    assertEquals(1, r.err().lines().count(), "no more than the line that says it is mounted: " + r.err());
+    assertEquals(0, r.status(), r.err());
+    Matcher m = PID.matcher(r.err());
+    assertTrue(m.find(), r.err());
+    long pid = Long.parseLong(m.group(1));
+    daemons.add(pid);
+    String args = String.join(" ", ProcessHandle.of(pid).orElseThrow().info().arguments().orElse(new String[0]));
+    assertTrue(args.contains("-Xmx2304m"), args);
+    assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()).status());
   }
 }

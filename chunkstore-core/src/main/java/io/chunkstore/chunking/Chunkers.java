@@ -29,7 +29,7 @@ public final class Chunkers {
    */
   public static Chunker parse(String spec) {
     if (spec == null || spec.isBlank()) {
-      throw new IllegalArgumentException("Chunker spec is empty.");
+      throw new IllegalArgumentException("chunker spec is empty");
     }
     String[] parts = spec.trim().split(":", -1);
     String kind = parts[0].toLowerCase(Locale.ROOT);
@@ -37,21 +37,21 @@ public final class Chunkers {
       case "fastcdc":
         if (parts.length != 4) {
           throw new IllegalArgumentException(
-              "Chunker spec '" + spec + "' should look like fastcdc:MIN:AVG:MAX, such as "
-                  + DEFAULT_SPEC + ".");
+              "chunker spec '" + spec + "' should look like fastcdc:MIN:AVG:MAX, such as "
+                  + DEFAULT_SPEC);
         }
         return new FastCdcChunker(
             parseSize(spec, parts[1]), parseSize(spec, parts[2]), parseSize(spec, parts[3]));
       case "fixed":
         if (parts.length != 2) {
           throw new IllegalArgumentException(
-              "Chunker spec '" + spec + "' should look like fixed:SIZE, such as fixed:64K.");
+              "chunker spec '" + spec + "' should look like fixed:SIZE, such as fixed:64K");
         }
         return new FixedChunker(parseSize(spec, parts[1]));
       default:
         throw new IllegalArgumentException(
-            "Unknown chunker '" + parts[0] + "' in spec '" + spec
-                + "'; use fastcdc:MIN:AVG:MAX or fixed:SIZE.");
+            "unknown chunker '" + parts[0] + "' in spec '" + spec
+                + "'; use fastcdc:MIN:AVG:MAX or fixed:SIZE");
     }
   }
 
@@ -65,6 +65,8 @@ public final class Chunkers {
         unit = 1L << 10;
       } else if (last == 'M') {
         unit = 1L << 20;
+      } else if (last == 'G') {
+        unit = 1L << 30;
       }
       if (unit != 1) {
         t = t.substring(0, t.length() - 1);
@@ -72,13 +74,13 @@ public final class Chunkers {
     }
     if (t.isEmpty() || t.length() > 10 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException(
-          "Size '" + s + "' in chunker spec '" + spec
-              + "' is not a byte count such as 65536, 64K or 1M.");
+          "size '" + s + "' in chunker spec '" + spec
+              + "' is not a byte count such as 65536, 64K or 1M");
     }
     long v = Long.parseLong(t) * unit;
-    if (v > Integer.MAX_VALUE) {
+    if (v > 16L << 20) {
       throw new IllegalArgumentException(
-          "Size '" + s + "' in chunker spec '" + spec + "' is too large.");
+          "size '" + s + "' in chunker spec '" + spec + "' is too large: chunks are at most 16M");
     }
     return (int) v;
   }

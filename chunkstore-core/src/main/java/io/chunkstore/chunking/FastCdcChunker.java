@@ -56,23 +56,23 @@ public final class FastCdcChunker implements Chunker {
   public FastCdcChunker(int minSize, int avgSize, int maxSize) {
     if (minSize < MIN_ALLOWED) {
       throw new IllegalArgumentException(
-          "FastCDC min size " + minSize + " is below the smallest allowed, " + MIN_ALLOWED + ".");
+          "FastCDC min size " + minSize + " is below the smallest allowed, " + MIN_ALLOWED);
     }
     if (minSize >= avgSize) {
       throw new IllegalArgumentException(
-          "FastCDC min size " + minSize + " must be less than avg size " + avgSize + ".");
+          "FastCDC min size " + minSize + " must be less than avg size " + avgSize);
     }
     if (avgSize >= maxSize) {
       throw new IllegalArgumentException(
-          "FastCDC avg size " + avgSize + " must be less than max size " + maxSize + ".");
+          "FastCDC avg size " + avgSize + " must be less than max size " + maxSize);
     }
     if (Integer.bitCount(avgSize) != 1) {
       throw new IllegalArgumentException(
-          "FastCDC avg size " + avgSize + " must be a power of two.");
+          "FastCDC avg size " + avgSize + " must be a power of two");
     }
     if (maxSize > MAX_ALLOWED) {
       throw new IllegalArgumentException(
-          "FastCDC max size " + maxSize + " exceeds the largest allowed, 16M.");
+          "FastCDC max size " + maxSize + " exceeds the largest allowed, 16M");
     }
     this.minSize = minSize;
     this.avgSize = avgSize;
@@ -115,7 +115,7 @@ public final class FastCdcChunker implements Chunker {
   public int cut(byte[] buf, int off, int len) {
     Objects.checkFromIndexSize(off, len, buf.length);
     if (len <= 0) {
-      throw new IllegalArgumentException("Chunker.cut needs at least one byte.");
+      throw new IllegalArgumentException("Chunker.cut needs at least one byte");
     }
     if (len <= minSize) {
       return len; // only possible at the end of the input

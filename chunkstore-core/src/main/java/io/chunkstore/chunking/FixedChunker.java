@@ -20,12 +20,12 @@ public final class FixedChunker implements Chunker {
   public FixedChunker(int size) {
     if (size < FastCdcChunker.MIN_ALLOWED) {
       throw new IllegalArgumentException(
-          "Fixed chunk size " + size + " is below the smallest allowed, "
-              + FastCdcChunker.MIN_ALLOWED + ".");
+          "fixed chunk size " + size + " is below the smallest allowed, "
+              + FastCdcChunker.MIN_ALLOWED);
     }
     if (size > FastCdcChunker.MAX_ALLOWED) {
       throw new IllegalArgumentException(
-          "Fixed chunk size " + size + " exceeds the largest allowed, 16M.");
+          "fixed chunk size " + size + " exceeds the largest allowed, 16M");
     }
     this.size = size;
   }
@@ -49,7 +49,7 @@ public final class FixedChunker implements Chunker {
   public int cut(byte[] buf, int off, int len) {
     Objects.checkFromIndexSize(off, len, buf.length);
     if (len <= 0) {
-      throw new IllegalArgumentException("Chunker.cut needs at least one byte.");
+      throw new IllegalArgumentException("Chunker.cut needs at least one byte");
     }
     return Math.min(len, size);
   }

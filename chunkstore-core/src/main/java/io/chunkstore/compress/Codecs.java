@@ -30,7 +30,7 @@ public final class Codecs {
    */
   public static Codec parse(String spec) {
     if (spec == null || spec.isBlank()) {
-      throw new IllegalArgumentException("Codec spec is empty.");
+      throw new IllegalArgumentException("codec spec is empty");
     }
     String s = spec.trim().toLowerCase(Locale.ROOT);
     if (s.equals("none")) {
@@ -46,12 +46,12 @@ public final class Codecs {
         level = Integer.parseInt(n);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "Zstd level '" + n + "' in codec spec '" + spec + "' is not a whole number.");
+            "zstd level '" + n + "' in codec spec '" + spec + "' is not a whole number");
       }
       return level == ZstdCodec.DEFAULT_LEVEL ? ZSTD_DEFAULT : new ZstdCodec(level);
     }
     throw new IllegalArgumentException(
-        "Unknown codec spec '" + spec + "'; use none, zstd or zstd:LEVEL.");
+        "unknown codec spec '" + spec + "'; use none, zstd or zstd:LEVEL");
   }
 
   /**

@@ -31,7 +31,7 @@ public final class NoneCodec implements Codec {
   @Override
   public int maxCompressedLength(int rawLength) {
     if (rawLength < 0) {
-      throw new IllegalArgumentException("Negative raw length " + rawLength + ".");
+      throw new IllegalArgumentException("negative raw length " + rawLength);
     }
     return rawLength;
   }
@@ -50,7 +50,7 @@ public final class NoneCodec implements Codec {
     Objects.checkFromIndexSize(srcOff, len, src.length);
     if (len != rawLength) {
       throw new IOException(
-          "Uncompressed frame holds " + len + " bytes instead of the expected " + rawLength + ".");
+          "uncompressed frame holds " + len + " bytes instead of the expected " + rawLength);
     }
     Objects.checkFromIndexSize(dstOff, rawLength, dst.length);
     System.arraycopy(src, srcOff, dst, dstOff, len);

@@ -74,8 +74,7 @@ public final class ZstdCodec implements Codec {
   public ZstdCodec(int level) {
     if (level < minLevel() || level > maxLevel()) {
       throw new IllegalArgumentException(
-          "Zstd level " + level + " is outside zstd's range " + minLevel() + " to " + maxLevel()
-              + ".");
+          "zstd level " + level + " is outside zstd's range " + minLevel() + " to " + maxLevel());
     }
     this.level = level == 0 ? DEFAULT_LEVEL : level;
   }
@@ -109,13 +108,13 @@ public final class ZstdCodec implements Codec {
   @Override
   public int maxCompressedLength(int rawLength) {
     if (rawLength < 0) {
-      throw new IllegalArgumentException("Negative raw length " + rawLength + ".");
+      throw new IllegalArgumentException("negative raw length " + rawLength);
     }
     long n = rawLength;
     long bound = n + (n >>> 8) + (n < (128 << 10) ? ((128 << 10) - n) >>> 11 : 0);
     if (bound > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
-          "A block of " + rawLength + " bytes is too large to compress into one array.");
+          "a block of " + rawLength + " bytes is too large to compress into one array");
     }
     return (int) bound;
   }
@@ -139,7 +138,7 @@ public final class ZstdCodec implements Codec {
       throws IOException {
     Objects.checkFromIndexSize(srcOff, len, src.length);
     if (rawLength < 0) {
-      throw new IOException("Zstd frame claims a negative raw length, " + rawLength + ".");
+      throw new IOException("zstd frame claims a negative raw length, " + rawLength);
     }
     Objects.checkFromIndexSize(dstOff, rawLength, dst.length);
     int n;
@@ -147,13 +146,13 @@ public final class ZstdCodec implements Codec {
       n = CONTEXTS.get().dctx.decompressByteArray(dst, dstOff, rawLength, src, srcOff, len);
     } catch (ZstdException e) {
       throw new IOException(
-          "Zstd frame of " + len + " bytes is damaged or holds more than the expected "
+          "zstd frame of " + len + " bytes is damaged or holds more than the expected "
               + rawLength + " bytes: " + e.getMessage(),
           e);
     }
     if (n != rawLength) {
       throw new IOException(
-          "Zstd frame decompressed to " + n + " bytes instead of the expected " + rawLength + ".");
+          "zstd frame decompressed to " + n + " bytes instead of the expected " + rawLength);
     }
   }
 

@@ -70,6 +70,7 @@ public final class StoreControl implements Closeable {
     DeadSpace dead = DeadSpace.measure(store.index());
     ObjectNode o = ControlServer.JSON.createObjectNode();
     o.put("logicalBytes", s.logicalBytes());
+    o.put("holeBytes", s.logicalBytes() - s.dataBytes());
     o.put("uniqueRawBytes", s.uniqueRawBytes());
     o.put("storedBytes", s.storedBytes());
     o.put("uniqueBlocks", s.uniqueBlocks());

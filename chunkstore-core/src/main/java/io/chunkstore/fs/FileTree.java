@@ -1,5 +1,7 @@
 package io.chunkstore.fs;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Counter;
 import io.chunkstore.index.DirEntry;
@@ -57,6 +59,8 @@ public final class FileTree {
   /** Open handles (FUSE file handles) to their files. */
   private final java.util.Map<Long, OpenFile> handles = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
+  /** {@link #allocatedBytes} of recently stat'ed files; dropped whenever their extents change. */
+  private final Cache<Long, Long> allocated = Caffeine.newBuilder().maximumSize(100_000).build();
   /** Bytes staged by all open files; past the budget a writer folds its file before going on. */
   private final AtomicLong stagedTotal = new AtomicLong();
   private final long stagingBudget;
@@ -249,9 +253,11 @@ public final class FileTree {
     }
     Batch[] content = {index.batch()};
     boolean[] orphaned = {false};
+    long[] stored = {0};
     long size;
     try {
       size = pipeline.write(in, 0, extent -> {
+        stored[0] += extent.length();
         content[0].putExtent(fresh.ino(), extent);
         content[0].addRef(extent.block(), 1);
         if (content[0].sizeBytes() > MAX_BATCH_BYTES) {
@@ -305,6 +311,7 @@ public final class FileTree {
       }
       b.putDirEntry(parent.ino(), new DirEntry(name, linked.ino(), linked.mode()));
       b.addCounter(Counter.LOGICAL_BYTES, size);
+      b.addCounter(Counter.HOLE_BYTES, size - stored[0]);
       if (old.isPresent()) {
         pendingUnlinked.add(old.get().ino());
         unlink(b, inode(old.get().ino()), pendingOrphaned);
@@ -626,6 +633,22 @@ public final class FileTree {
   }
 
   /**
+   * Makes a node with the type and permission bits of {@code mode}, and the owner and times of
+   * {@code attrs} ({@link Attributes#KEEP}: this process's owner; NOW: the current time).
+   */
+  public InodeRecord mknod(String path, int mode, long rdev, Attributes attrs) throws IOException {
+    commitPending();
+    int type = mode & InodeRecord.S_IFMT;
+    long now = now();
+    long mtime = attrs.mtimeNanos() == Attributes.NOW || attrs.mtimeNanos() == Attributes.KEEP ? now : attrs.mtimeNanos();
+    long atime = attrs.atimeNanos() == Attributes.NOW || attrs.atimeNanos() == Attributes.KEEP ? mtime : attrs.atimeNanos();
+    int uid = attrs.uid() == Attributes.KEEP ? Owner.uid() : attrs.uid();
+    int gid = attrs.gid() == Attributes.KEEP ? Owner.gid() : attrs.gid();
+    return createEntry(path, 0, ino -> new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, atime, mtime, now,
+        type == InodeRecord.S_IFREG ? 0 : rdev, null));
+  }
+
+  /**
    * Links a new inode, made by {@code make} from a fresh inode number, at {@code path}, whose
    * parent must exist and not have that name yet; the parent gains {@code parentLinks} links.
    */
@@ -848,8 +871,65 @@ public final class FileTree {
 
 
   private void fold(OpenFile f, boolean sync) throws IOException {
-    f.fold(sync, (b, newSize, oldSize, mtime, doSync) -> {
+    f.fold(sync, inodeCommit(f));
+  }
+
+  /**
+   * Makes {@code [offset, offset + length)} of the file behind a handle read as zeros and cost
+   * nothing: the blocks there are dropped (fallocate's punch hole). The size does not change.
+   */
+  public void punchHole(long fh, long offset, long length) throws IOException {
+    checkRange(offset, length);
+    OpenFile f = handle(fh);
+    f.punchHole(offset, offset + length, inodeCommit(f));
+  }
+
+  /**
+   * Preallocates {@code [offset, offset + length)} of the file behind a handle (fallocate without
+   * flags): there is nothing to reserve, since unwritten bytes are holes that cost nothing, so
+   * this only grows the file to {@code offset + length} unless {@code keepSize}.
+   */
+  public void allocate(long fh, long offset, long length, boolean keepSize) throws IOException {
+    checkRange(offset, length);
+    OpenFile f = handle(fh);
+    if (!keepSize && offset + length > f.size()) {
+      f.truncate(offset + length);
+    }
+  }
+
+  private static void checkRange(long offset, long length) throws InvalidOperationException {
+    if (offset < 0 || length <= 0 || offset + length < 0) {
+      throw new InvalidOperationException("offset " + offset, "length " + length, "not a valid range of a file");
+    }
+  }
+
+  /**
+   * The bytes of a file that are stored in blocks rather than holes, for {@code st_blocks}: tools
+   * such as {@code cp} and {@code tar} keep a file sparse only when this is below its size. A
+   * file with writes not folded yet counts as fully allocated.
+   */
+  public long allocatedBytes(InodeRecord n) {
+    if (!n.isRegularFile() || n.size() == 0) {
+      return 0;
+    }
+    OpenFile f;
+    synchronized (treeLock) {
+      f = openFiles.get(n.ino());
+    }
+    if (f != null && f.isDirty()) {
+      return n.size();
+    }
+    return allocated.get(n.ino(), ino -> {
+      long[] sum = {0};
+      index.forEachExtent(ino, e -> sum[0] += e.length());
+      return sum[0];
+    });
+  }
+
+  private OpenFile.InodeCommit inodeCommit(OpenFile f) {
+    return (b, newSize, oldSize, storedDelta, mtime, doSync) -> {
       synchronized (treeLock) {
+        allocated.invalidate(f.ino());
         Optional<InodeRecord> cur = index.inode(f.ino());
         if (cur.isEmpty()) {
           return;
@@ -861,10 +941,12 @@ public final class FileTree {
             Math.max(n.ctimeNanos(), mtime), n.rdev(), null));
         if (n.nlink() > 0) {
           b.addCounter(Counter.LOGICAL_BYTES, newSize - oldSize);
+          b.addCounter(Counter.HOLE_BYTES, newSize - oldSize - storedDelta);
         }
         blocks.commit(b, doSync);
+        allocated.invalidate(f.ino()); // a read since the start of this commit may have seen the old extents
       }
-    });
+    };
   }
 
   /** Folds every open file and makes everything durable: for unmount and sync. */
@@ -1020,6 +1102,7 @@ public final class FileTree {
       b.putInode(node.withNlink(0, now()));
       b.putOrphan(node.ino());
       b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+      b.addCounter(Counter.HOLE_BYTES, -holes(node));
       orphaned.add(open);
     } else {
       free(b, node, true);
@@ -1035,15 +1118,26 @@ public final class FileTree {
 
   /** Deletes {@code node}, its extents (dropping their block references) and its xattrs. */
   private void free(Batch b, InodeRecord node, boolean counted) {
+    allocated.invalidate(node.ino());
+    long[] stored = {0};
     index.forEachExtent(node.ino(), e -> {
       b.deleteExtent(node.ino(), e.fileOffset());
       b.addRef(e.block(), -1);
+      stored[0] += e.length();
     });
     b.deleteXattrsOf(node.ino(), index.xattrNames(node.ino()));
     b.deleteInode(node.ino());
     if (counted && node.isRegularFile()) {
       b.addCounter(Counter.LOGICAL_BYTES, -node.size());
+      b.addCounter(Counter.HOLE_BYTES, -(node.size() - stored[0]));
     }
+  }
+
+  /** The bytes of a file (as committed) that are holes: its size less what its extents hold. */
+  private long holes(InodeRecord node) {
+    long[] stored = {0};
+    index.forEachExtent(node.ino(), e -> stored[0] += e.length());
+    return node.size() - stored[0];
   }
 
   private void freeQuietly(long ino) {

@@ -180,14 +180,17 @@ final class OpenFile {
       return;
     }
     try (Batch b = index.batch()) {
+      long[] stored = {0}; // change in the bytes held in extents (the rest of the size is holes)
       long baseEnd = Math.min(committedSize, cutAt);
       if (baseEnd < committedSize) {
         for (Extent e : index.extents(ino, baseEnd, committedSize)) {
           if (e.fileOffset() >= baseEnd) {
             b.deleteExtent(ino, e.fileOffset());
             b.addRef(e.block(), -1);
+            stored[0] -= e.length();
           } else {
             b.putExtent(ino, new Extent(e.fileOffset(), e.block(), e.blockOffset(), (int) (baseEnd - e.fileOffset())));
+            stored[0] -= e.end() - baseEnd;
           }
         }
       }
@@ -195,13 +198,15 @@ final class OpenFile {
         for (Extent old : baseExtents(region[0], region[1])) {
           b.deleteExtent(ino, old.fileOffset());
           b.addRef(old.block(), -1);
+          stored[0] -= old.length();
         }
         pipeline.write(new RegionStream(region[0], region[1]), region[0], e -> {
           b.putExtent(ino, e);
           b.addRef(e.block(), 1);
+          stored[0] += e.length();
         });
       }
-      commitInode.commit(b, size, committedSize, mtimeNanos, sync);
+      commitInode.commit(b, size, committedSize, stored[0], mtimeNanos, sync);
     }
     addStaged(-stagedBytes);
     staged.clear();
@@ -210,10 +215,47 @@ final class OpenFile {
     changed = false;
   }
 
+  /**
+   * Turns {@code [from, to)} into a hole: folds the staged writes first, then drops or trims the
+   * committed extents in the range, in one batch with the new modification time. The size stays.
+   */
+  synchronized void punchHole(long from, long to, InodeCommit commitInode) throws IOException {
+    fold(false, commitInode);
+    long end = Math.min(to, size);
+    if (from >= end) {
+      return;
+    }
+    try (Batch b = index.batch()) {
+      long stored = 0;
+      for (Extent e : index.extents(ino, from, end)) {
+        stored -= Math.min(e.end(), end) - Math.max(e.fileOffset(), from);
+        boolean keepHead = e.fileOffset() < from;
+        boolean keepTail = e.end() > end;
+        if (keepHead) {
+          b.putExtent(ino, new Extent(e.fileOffset(), e.block(), e.blockOffset(), (int) (from - e.fileOffset())));
+        } else {
+          b.deleteExtent(ino, e.fileOffset());
+        }
+        if (keepTail) {
+          b.putExtent(ino, new Extent(end, e.block(), e.blockOffset() + (int) (end - e.fileOffset()), (int) (e.end() - end)));
+        }
+        // Each piece kept names the block once: the reference count follows the pieces.
+        int refs = (keepHead ? 1 : 0) + (keepTail ? 1 : 0) - 1;
+        if (refs != 0) {
+          b.addRef(e.block(), refs);
+        }
+      }
+      mtimeNanos = FileTree.now();
+      commitInode.commit(b, size, committedSize, stored, mtimeNanos, false);
+    }
+  }
+
   /** Adds the inode change to a batch and commits it. */
   @FunctionalInterface
   interface InodeCommit {
-    void commit(Batch batch, long newSize, long oldSize, long mtimeNanos, boolean sync) throws IOException;
+    /** {@code storedDelta}: how many more bytes of the file are in extents, not holes. */
+    void commit(Batch batch, long newSize, long oldSize, long storedDelta, long mtimeNanos, boolean sync)
+        throws IOException;
   }
 
   /**

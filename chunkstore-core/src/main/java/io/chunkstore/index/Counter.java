@@ -11,7 +11,12 @@ public enum Counter {
   /** Number of packs. */
   PACKS,
   /** Sum of pack sizes. */
-  PACK_BYTES;
+  PACK_BYTES,
+  /**
+   * Bytes of regular files that are holes (in no extent: never written, or zeros), counted in
+   * {@link #LOGICAL_BYTES} too: a file's size less the lengths of its extents, summed.
+   */
+  HOLE_BYTES;
 
   byte[] key() {
     return ("counter." + name().toLowerCase(java.util.Locale.ROOT)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);

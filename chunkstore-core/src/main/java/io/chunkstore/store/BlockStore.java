@@ -562,7 +562,12 @@ public final class BlockStore implements Closeable {
         // sealed meanwhile: it is in the backend now
       }
     }
-    return SuperChunkReader.readFrame(backend, rec.pack(), rec.frameOffset(), rec.frameLength(), Codecs::byId);
+    try {
+      return SuperChunkReader.readFrame(backend, rec.pack(), rec.frameOffset(), rec.frameLength(), Codecs::byId);
+    } catch (NoSuchFileException e) {
+      throw new IOException("pack " + rec.pack().hex() + " is missing from the store (" + e.getFile()
+          + "); the files with blocks in it cannot be read", e);
+    }
   }
 
   // ---- crash recovery

@@ -151,6 +151,9 @@ public final class StoreDirectory implements AutoCloseable {
    * @throws StoreLockedException if another process holds its lock
    */
   public static StoreDirectory open(Path dir) throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new StoreException(dir + " is a file, not a store (a store is a directory made by chunkstore init)");
+    }
     if (!Files.isDirectory(dir)) {
       throw new StoreException("there is no store at " + dir + ": the directory does not exist"
           + " (create one with: chunkstore init " + dir + ")");
@@ -162,8 +165,9 @@ public final class StoreDirectory implements AutoCloseable {
     JsonNode json;
     try {
       json = JSON.readTree(Files.readAllBytes(configFile));
-    } catch (IOException e) {
-      throw new StoreException(configFile + " is damaged: " + e.getMessage().lines().findFirst().orElse(""), e);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new StoreException(configFile + " is damaged: it is not the JSON that chunkstore init wrote;"
+          + " restore it from a backup or a copy of the store", e);
     }
     if (json == null || !"chunkstore".equals(json.path("format").asText())) {
       throw new StoreException(dir + " is not a chunkstore store: " + CONFIG_FILE + " does not describe one");
@@ -189,7 +193,9 @@ public final class StoreDirectory implements AutoCloseable {
     try {
       lock = ch.tryLock();
     } catch (OverlappingFileLockException e) {
-      lock = null;
+      ch.close();
+      throw new StoreException("the store at " + dir + " is already open in this process; close it first"
+          + " (one ChunkStore per store at a time)");
     }
     if (lock == null) {
       long holder = readHolder(ch);

@@ -59,13 +59,15 @@ class ChunkersTest {
       "fastcdc:32:64:256", // min < 64
       "fastcdc:16K:64K:256X", "fastcdc:16K:64K:", "fastcdc:-1:64K:256K", "fastcdc:1.5K:64K:256K",
       "fastcdc:16K:64K:99999999999", "fastcdc:16K:64K:4000000M", "fastcdc:K:64K:256K",
-      "fixed", "fixed:", "fixed:10", "fixed:17M", "fixed:64K:1",
+      "fixed", "fixed:", "fixed:10", "fixed:17M", "fixed:64K:1", "fixed:1G",
     };
     for (String spec : bad) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> Chunkers.parse(spec), spec);
       String m = e.getMessage();
-      assertTrue(m.endsWith(".") && m.indexOf(". ") < 0, spec + " -> " + m);
+      // one style for every message: lower case (but for names), no full stop
+      assertTrue(!m.endsWith(".") && m.indexOf(". ") < 0 && (Character.isLowerCase(m.charAt(0)) || m.startsWith("FastCDC")),
+          spec + " -> " + m);
     }
     assertThrows(IllegalArgumentException.class, () -> Chunkers.parse(null));
   }

@@ -51,7 +51,8 @@ class CodecsTest {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> Codecs.parse(spec), spec);
       String m = e.getMessage();
-      assertTrue(m.endsWith(".") && m.indexOf(". ") < 0, spec + " -> " + m);
+      // one style for every message: lower case, no full stop
+      assertTrue(!m.endsWith(".") && m.indexOf(". ") < 0 && Character.isLowerCase(m.charAt(0)), spec + " -> " + m);
     }
     assertThrows(IllegalArgumentException.class, () -> Codecs.parse(null));
   }

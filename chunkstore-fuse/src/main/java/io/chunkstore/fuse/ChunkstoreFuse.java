@@ -35,6 +35,9 @@ public final class ChunkstoreFuse extends FuseStubFS {
   private static final int XATTR_CREATE = 1;
   private static final int XATTR_REPLACE = 2;
   private static final int BLOCK = 4096;
+  private static final int FALLOC_FL_KEEP_SIZE = 0x01;
+  private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+  private static final int FALLOC_FL_ZERO_RANGE = 0x10;
   /**
    * POSIX ACLs are not supported: storing them as plain attributes would leave the mode wrong
    * (cp -p, sed -i set 0600 first, then the ACL), while EOPNOTSUPP makes tools fall back to chmod.
@@ -130,7 +133,7 @@ public final class ChunkstoreFuse extends FuseStubFS {
     }
   }
 
-  private static void fill(InodeRecord n, FileStat st) {
+  private void fill(InodeRecord n, FileStat st) {
     st.st_ino.set(n.ino());
     st.st_mode.set(n.mode());
     st.st_nlink.set(n.nlink());
@@ -139,7 +142,7 @@ public final class ChunkstoreFuse extends FuseStubFS {
     st.st_size.set(n.size());
     st.st_rdev.set(n.rdev());
     st.st_blksize.set(BLOCK);
-    st.st_blocks.set((n.size() + 511) / 512);
+    st.st_blocks.set((tree.allocatedBytes(n) + 511) / 512);
     setTime(st.st_atim, n.atimeNanos());
     setTime(st.st_mtim, n.mtimeNanos());
     setTime(st.st_ctim, n.ctimeNanos());
@@ -441,6 +444,24 @@ public final class ChunkstoreFuse extends FuseStubFS {
       return 0;
     } catch (Exception e) {
       return Errno.of(e, "release", path);
+    }
+  }
+
+  @Override
+  public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+    try {
+      if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+        return -ErrorCodes.EOPNOTSUPP();
+      }
+      if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+        tree.punchHole(fi.fh.get(), off, length);
+      }
+      if ((mode & FALLOC_FL_PUNCH_HOLE) == 0) {
+        tree.allocate(fi.fh.get(), off, length, (mode & FALLOC_FL_KEEP_SIZE) != 0);
+      }
+      return 0;
+    } catch (Exception e) {
+      return Errno.of(e, "fallocate", path);
     }
   }
 

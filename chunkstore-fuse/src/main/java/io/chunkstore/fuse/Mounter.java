@@ -339,11 +339,15 @@ public final class Mounter {
       stopControlSocket(controlSocket);
       adapter.close();
       try {
-        store.tree().flushAll();
+        try {
+          store.tree().flushAll();
+        } finally {
+          store.close();
+          log.info("store {} closed", storeDir);
+        }
       } finally {
-        store.close();
+        // Also when closing failed: the shutdown hook waits for this, and the failure is reported.
         closed.countDown();
-        log.info("store {} closed", storeDir);
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
@@ -386,7 +390,8 @@ public final class Mounter {
   static String[] fuseArgs(Path storeDir, Options opts) {
     List<String> o = new ArrayList<>();
     String source = storeDir.toAbsolutePath().toString();
-    o.add("fsname=" + (source.matches("[^,\\s\\\\]+") ? "chunkstore:" + source : "chunkstore"));
+    // A comma would end the option; mountinfo escapes spaces, which MountInfo undoes.
+    o.add("fsname=" + (source.matches("[^,\\\\]+") ? "chunkstore:" + source : "chunkstore"));
     o.add("subtype=chunkstore");
     o.add("big_writes");
     o.add("max_write=131072");
@@ -417,9 +422,11 @@ public final class Mounter {
   }
 
   private static void checkMountPoint(Path mp, Options opts) throws IOException {
-    if (isMountPoint(mp)) {
-      throw new MountException(mp + " is already a mount point (a dead one, if its process is gone); unmount it"
-          + " first: chunkstore umount " + mp + " (or fusermount -u " + mp + ")");
+    java.util.Optional<MountInfo> there = MountInfo.at(mp);
+    if (there.isPresent()) {
+      throw new MountException(there.get().isAlive()
+          ? mp + " is already a mount point, of " + describe(there.get()) + "; unmount it first: chunkstore umount " + mp
+          : mp + " is a dead mount (the process that served it is gone); clear it first: fusermount -u " + mp);
     }
     if (!Files.exists(mp)) {
       throw new MountException("the mount point " + mp + " does not exist; create it first (mkdir -p " + mp + ")");
@@ -437,39 +444,27 @@ public final class Mounter {
 
   /** True if {@code dir} is the mount point of a mounted file system, as /proc/self/mountinfo says. */
   public static boolean isMountPoint(Path dir) throws IOException {
-    String target;
-    try {
-      target = dir.toRealPath().toString();
-    } catch (IOException deadOrMissing) {
-      // a FUSE mount whose daemon died answers ENOTCONN to everything, even to realpath
-      target = dir.toAbsolutePath().normalize().toString();
-    }
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && unescape(f[4]).equals(target)) {
-        return true;
-      }
-    }
-    return false;
+    return MountInfo.at(dir).isPresent();
   }
 
   /** Mount info escapes spaces and such as octal: {@code \040}. */
   static String unescape(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length()) {
-        try {
-          sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-          i += 3;
-          continue;
-        } catch (NumberFormatException e) {
-          // not an escape
-        }
-      }
-      sb.append(c);
+    return MountInfo.unescape(s);
+  }
+
+  /** What a live mount serves and which process serves it, as far as can be told. */
+  private static String describe(MountInfo m) {
+    java.util.Optional<Path> store = m.store();
+    if (store.isEmpty()) {
+      return m.source() + " (" + m.fsType() + ")";
     }
-    return sb.toString();
+    String pid = "";
+    try {
+      pid = Files.readString(store.get().resolve("lock"), StandardCharsets.US_ASCII).trim();
+    } catch (IOException e) {
+      // the store is elsewhere or unreadable: name it without its process
+    }
+    return "the store " + store.get() + (pid.isEmpty() ? "" : " (pid " + pid + ")");
   }
 
   private static void checkFuse() throws MountException {

@@ -62,7 +62,11 @@ public final class SuperChunkWriter implements Closeable {
    */
   public SuperChunkWriter(PackId id, Path file, Codec codec, int frameSize) throws IOException {
     this(id, file, codec, frameSize,
-        f -> FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        // private from the first moment (a shared store's group bits are added after): a pack
+        // holds its files' content, and another user must not open it before the modes are set
+        f -> FileChannel.open(f, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))));
   }
 
   SuperChunkWriter(PackId id, Path file, Codec codec, int frameSize, ChannelOpener opener)

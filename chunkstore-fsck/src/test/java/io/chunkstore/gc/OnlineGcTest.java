@@ -108,18 +108,22 @@ class OnlineGcTest {
       threads.forEach(Thread::start);
       long until = System.currentTimeMillis() + 12_000;
       int checks = 0;
-      while (System.currentTimeMillis() < until && failures.isEmpty()) {
-        GcExecutor.GcResult g = GcExecutor.runOnline(s, 0.9, ProgressListener.NONE, Cancellation.NEVER);
-        dropped += g.blocksDropped();
-        gcRuns.incrementAndGet();
-        // a check of the live store sees a consistent snapshot: nothing the writers do is an error
-        Report live = OnlineCheck.run(s, checks++ % 2 == 1, Subset.ALL, ProgressListener.NONE, Cancellation.NEVER);
-        assertEquals(List.of(), live.errors().stream().map(x -> x.kind() + " " + x.subject() + ": " + x.detail()).toList(),
-            "online check after gc run " + gcRuns);
-      }
-      stop.set(true);
-      for (Thread t : threads) {
-        t.join(60_000);
+      try {
+        while (System.currentTimeMillis() < until && failures.isEmpty()) {
+          GcExecutor.GcResult g = GcExecutor.runOnline(s, 0.9, ProgressListener.NONE, Cancellation.NEVER);
+          dropped += g.blocksDropped();
+          gcRuns.incrementAndGet();
+          // a check of the live store sees a consistent snapshot: nothing the writers do is an error
+          Report live = OnlineCheck.run(s, checks++ % 2 == 1, Subset.ALL, ProgressListener.NONE, Cancellation.NEVER);
+          assertEquals(List.of(), live.errors().stream().map(x -> x.kind() + " " + x.subject() + ": " + x.detail()).toList(),
+              "online check after gc run " + gcRuns);
+        }
+      } finally {
+        // the writers stop before the store closes, also when a check failed
+        stop.set(true);
+        for (Thread t : threads) {
+          t.join(60_000);
+        }
       }
       assertEquals(List.of(), failures.stream().map(Throwable::toString).toList());
       assertTrue(gcRuns.get() >= 3 && dropped > 0, gcRuns + " gc runs dropped " + dropped + " blocks");

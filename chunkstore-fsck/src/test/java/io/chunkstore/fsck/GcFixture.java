@@ -55,6 +55,16 @@ public final class GcFixture {
     }
   }
 
+  /** Writes a file of {@code n} seeded random bytes in a store session of its own (so its packs are its own). */
+  public void writeAlone(String path, int n) throws IOException {
+    byte[] b = new byte[n];
+    f.random.nextBytes(b);
+    try (ChunkStore s = ChunkStore.open(f.root)) {
+      s.write(path, new java.io.ByteArrayInputStream(b));
+    }
+    f.files.put(path, b);
+  }
+
   public void delete(String path) throws IOException {
     try (ChunkStore s = ChunkStore.open(f.root)) {
       s.delete(path);

@@ -35,9 +35,6 @@ public final class ChunkstoreFuse extends FuseStubFS {
   private static final int XATTR_CREATE = 1;
   private static final int XATTR_REPLACE = 2;
   private static final int BLOCK = 4096;
-  private static final int FALLOC_FL_KEEP_SIZE = 0x01;
-  private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
-  private static final int FALLOC_FL_ZERO_RANGE = 0x10;
   /**
    * POSIX ACLs are not supported: storing them as plain attributes would leave the mode wrong
    * (cp -p, sed -i set 0600 first, then the ACL), while EOPNOTSUPP makes tools fall back to chmod.
@@ -450,16 +447,7 @@ public final class ChunkstoreFuse extends FuseStubFS {
   @Override
   public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
     try {
-      if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
-        return -ErrorCodes.EOPNOTSUPP();
-      }
-      if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
-        tree.punchHole(fi.fh.get(), off, length);
-      }
-      if ((mode & FALLOC_FL_PUNCH_HOLE) == 0) {
-        tree.allocate(fi.fh.get(), off, length, (mode & FALLOC_FL_KEEP_SIZE) != 0);
-      }
-      return 0;
+      return Fallocate.apply(tree, fi.fh.get(), mode, off, length) ? 0 : -ErrorCodes.EOPNOTSUPP();
     } catch (Exception e) {
       return Errno.of(e, "fallocate", path);
     }

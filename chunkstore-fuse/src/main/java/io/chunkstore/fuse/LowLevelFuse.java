@@ -82,6 +82,7 @@ final class LowLevelFuse {
   private static final int BATCH_FORGET = 42;
   private static final int READDIRPLUS = 44;
   private static final int RENAME2 = 45;
+  private static final int FALLOCATE = 43;
   private static final int COPY_FILE_RANGE = 47;
 
   // INIT flags
@@ -389,6 +390,9 @@ final class LowLevelFuse {
       case ACCESS:
         tree.statInode(node);
         return 0;
+      case FALLOCATE: // fh, offset, length, mode
+        return Fallocate.apply(tree, in.getLong(p), in.getInt(p + 24), in.getLong(p + 8), in.getLong(p + 16))
+            ? 0 : -ErrorCodes.EOPNOTSUPP();
       case COPY_FILE_RANGE: {
         long copied = tree.cloneRange(in.getLong(p), in.getLong(p + 8), in.getLong(p + 24), in.getLong(p + 32),
             in.getLong(p + 40));
@@ -575,8 +579,9 @@ final class LowLevelFuse {
     putAttr(out, n);
   }
 
-  private static void putAttr(ByteBuffer out, InodeRecord n) {
-    out.putLong(n.ino()).putLong(n.size()).putLong((n.size() + 511) / 512);
+  private void putAttr(ByteBuffer out, InodeRecord n) {
+    // blocks count what is stored, not holes: cp and tar keep a file sparse by them
+    out.putLong(n.ino()).putLong(n.size()).putLong((tree.allocatedBytes(n) + 511) / 512);
     out.putLong(Math.floorDiv(n.atimeNanos(), 1_000_000_000L));
     out.putLong(Math.floorDiv(n.mtimeNanos(), 1_000_000_000L));
     out.putLong(Math.floorDiv(n.ctimeNanos(), 1_000_000_000L));
@@ -638,6 +643,7 @@ final class LowLevelFuse {
       case RELEASEDIR -> "releasedir";
       case CREATE -> "create";
       case COPY_FILE_RANGE -> "copy_file_range";
+      case FALLOCATE -> "fallocate";
       default -> "opcode " + opcode;
     };
   }

@@ -45,7 +45,7 @@ class MessagesTest {
     oneSentence(CliRunner.run("init", tmp.resolve("a").toString(), "--chunker", "fixed:1G"), 1,
         "init: size '1G' in chunker spec 'fixed:1G' is too large: chunks are at most 16M");
     oneSentence(CliRunner.run("init", tmp.resolve("b").toString(), "--hash", "blake3-bc"), 1,
-        "init: unknown hash 'blake3-bc'; known: blake3, sha256");
+        "init: unknown hash 'blake3-bc'; known: sha256, blake3");
     oneSentence(CliRunner.run("init", tmp.resolve("c").toString(), "--pack-size", "-1"), 1,
         "init: '-1' is not a size");
     assertEquals(0, CliRunner.run("init", tmp.resolve("d").toString(), "--pack-size", "0.5G").status());

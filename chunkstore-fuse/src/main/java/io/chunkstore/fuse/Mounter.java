@@ -122,7 +122,9 @@ public final class Mounter {
       driver.add("allow_other");
     }
     String source = storeDir.toAbsolutePath().toString();
-    String fsname = source.matches("[^,\\s\\\\]+") ? "chunkstore:" + source : "chunkstore";
+    // the source names the store, so that umount can wait for it; mountinfo escapes spaces (\040)
+    // and MountInfo reads them back; a comma or backslash would break the option string
+    String fsname = source.matches("[^,\\\\]+") ? "chunkstore:" + source : "chunkstore";
     String subtype = "chunkstore";
     double entry = DEFAULT_TIMEOUT;
     double attr = DEFAULT_TIMEOUT;

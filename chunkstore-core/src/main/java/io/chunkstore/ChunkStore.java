@@ -52,15 +52,29 @@ public final class ChunkStore implements Closeable {
    *     folded into blocks
    * @param backendOptions settings for the backend's provider, such as {@code sync_upload=true}
    *     (see {@link io.chunkstore.backend.BackendProvider#open})
+   * @param fastCompression compress new blocks at the codec's fast level ({@link
+   *     io.chunkstore.compress.Codec#faster()}) instead of the store's: what a mount does, so that
+   *     writers do not wait for compression; gc rewrites packs at the store's level
    */
-  public record Options(long cacheBytes, int threads, long stagingBytes, Map<String, String> backendOptions) {
+  public record Options(long cacheBytes, int threads, long stagingBytes, Map<String, String> backendOptions,
+      boolean fastCompression) {
     public Options {
       backendOptions = Map.copyOf(backendOptions);
+    }
+
+    /** Options that compress at the store's level. */
+    public Options(long cacheBytes, int threads, long stagingBytes, Map<String, String> backendOptions) {
+      this(cacheBytes, threads, stagingBytes, backendOptions, false);
     }
 
     /** Options without backend settings. */
     public Options(long cacheBytes, int threads, long stagingBytes) {
       this(cacheBytes, threads, stagingBytes, Map.of());
+    }
+
+    /** These options with new blocks compressed at the codec's fast level, or not. */
+    public Options withFastCompression(boolean fast) {
+      return new Options(cacheBytes, threads, stagingBytes, backendOptions, fast);
     }
 
     /** 256 MiB of cache, a thread per core, 256 MiB of staged writes. */
@@ -70,7 +84,7 @@ public final class ChunkStore implements Closeable {
 
     /** These options with other backend settings. */
     public Options withBackendOptions(Map<String, String> settings) {
-      return new Options(cacheBytes, threads, stagingBytes, settings);
+      return new Options(cacheBytes, threads, stagingBytes, settings, fastCompression);
     }
   }
 
@@ -165,7 +179,11 @@ public final class ChunkStore implements Closeable {
       if (index.hasNoBlocks()) {
         refuseLostIndex(dir, true, backend);
       }
-      blocks = BlockStore.open(index, backend, dir.config(), dir.stagingDir(), options.cacheBytes(), options.threads());
+      io.chunkstore.store.StoreConfig config = dir.config();
+      if (options.fastCompression()) {
+        config = config.withCompression(io.chunkstore.compress.Codecs.parse(config.compression()).faster().spec());
+      }
+      blocks = BlockStore.open(index, backend, config, dir.stagingDir(), options.cacheBytes(), options.threads());
       FileTree tree = new FileTree(index, blocks, options.stagingBytes());
       tree.freeOrphans();
       return new ChunkStore(dir, index, backend, blocks, tree);

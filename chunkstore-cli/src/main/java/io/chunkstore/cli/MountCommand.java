@@ -33,6 +33,8 @@ import picocli.CommandLine.Parameters;
         "  nodefault_permissions  skip the kernel's mode and owner checks (on by default)",
         "  cache=SIZE             decompressed block cache (default 256M)",
         "  staging=SIZE           writes held in memory before they are stored (256M)",
+        "  compress=fast|store    new blocks at zstd level 1 (fast, default) or at",
+        "                         the store's level; gc rewrites at the store's",
         "  autogc=PCT             gc by itself, online, when dead bytes pass PCT% of the store",
         "  backup_interval=MIN    back the index up every MIN minutes (default 60; 0: only at unmount)",
         "  entry_timeout=S        seconds the kernel keeps names (default 60)",

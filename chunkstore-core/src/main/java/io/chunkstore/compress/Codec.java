@@ -33,4 +33,13 @@ public interface Codec {
    */
   void decompress(byte[] src, int srcOff, int len, byte[] dst, int dstOff, int rawLength)
       throws IOException;
+
+  /**
+   * This codec at a level fast enough for the write path of a mount: frames name their codec, not
+   * its level, so what it writes reads back like any other frame of the store. This codec itself
+   * if it has no faster level worth having.
+   */
+  default Codec faster() {
+    return this;
+  }
 }

@@ -104,6 +104,15 @@ public final class ZstdCodec implements Codec {
     return "zstd:" + level;
   }
 
+  /**
+   * Level 1: on binaries 1.5 times the speed of level 3 for 4% more bytes (zstd's own benchmark
+   * of the first 200 MB of the fsbench tar, 64 KiB blocks); negative levels gave up 14% more.
+   */
+  @Override
+  public Codec faster() {
+    return level > 1 ? new ZstdCodec(1) : this;
+  }
+
   /** Zstd's {@code ZSTD_COMPRESSBOUND}, computed here to avoid a native call. */
   @Override
   public int maxCompressedLength(int rawLength) {

@@ -64,6 +64,8 @@ public final class FileTree {
   /** Bytes staged by all open files; past the budget a writer folds its file before going on. */
   private final AtomicLong stagedTotal = new AtomicLong();
   private final long stagingBudget;
+  /** Stores staged pieces of files being written while their writers go on; one fold per file at a time. */
+  private final java.util.concurrent.ThreadPoolExecutor folder = foldThreads();
   /** Bulk-imported files waiting to become visible together; guarded by treeLock. */
   private final Batch pending;
   private final java.util.Set<String> pendingNames = new java.util.HashSet<>();
@@ -73,6 +75,18 @@ public final class FileTree {
   private final List<OpenFile> pendingOrphaned = new ArrayList<>();
   private static final long PENDING_BYTES = 4L << 20;
   private static final int PENDING_FILES = 4096;
+
+  private static java.util.concurrent.ThreadPoolExecutor foldThreads() {
+    int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(n, n, 10,
+        java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "chunkstore-fold");
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true); // a tree that is not written to keeps no threads
+    return pool;
+  }
 
   /** A tree over {@code index} whose content lives in {@code blocks}; creates the root if needed. */
   public FileTree(Index index, BlockStore blocks) throws IOException {
@@ -734,8 +748,10 @@ public final class FileTree {
   public void write(long fh, long pos, byte[] src, int off, int len) throws IOException {
     OpenFile f = handle(fh);
     f.write(pos, src, off, len);
-    if (f.stagedBytes() >= OpenFile.FOLD_BYTES || stagedTotal.get() > stagingBudget) {
-      fold(f, false);
+    if (stagedTotal.get() > stagingBudget || f.foldFailed()) {
+      fold(f, false); // staging is full, or a background fold failed: the writer stores (and hears why)
+    } else if (f.stagedBytes() >= OpenFile.FOLD_BYTES) {
+      f.foldInBackground(inodeCommit(f), folder); // the writer goes on while this piece is stored
     }
   }
 
@@ -841,12 +857,14 @@ public final class FileTree {
       return;
     }
     IOException failure = null;
-    if (!f.unlinked) {
-      try {
+    try {
+      if (!f.unlinked) {
         fold(f, false);
-      } catch (IOException e) {
-        failure = e;
+      } else {
+        f.awaitIdle(); // not under the tree's lock: a background fold commits under it
       }
+    } catch (IOException e) {
+      failure = e;
     }
     synchronized (treeLock) {
       if (--f.handles == 0) {

@@ -25,9 +25,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * the old ones again, and swaps the regions' extents in one index batch. Editing 4 KiB in the
  * middle of a large file therefore stores a few blocks, not the file.
  *
- * <p>Synchronized on itself: one writer or reader of this file at a time, other files go on.
+ * <p>A sequential writer does not wait for its blocks: once {@link #FOLD_BYTES} are staged,
+ * {@link #foldInBackground} hands them to another thread as one fold and the writer stages the
+ * next piece meanwhile, so the FUSE copy, chunking, hashing and compression overlap. One fold at
+ * a time per file; the writer waits only when the next piece is full before the last fold is done.
+ *
+ * <p>Synchronized on itself: one writer or reader of this file at a time, other files go on. A
+ * background fold holds the lock only to commit.
  */
 final class OpenFile {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpenFile.class);
   /** A file folds on its own once this much is staged, so sequential writes stream through. */
   static final long FOLD_BYTES = 32L << 20;
 
@@ -38,8 +45,12 @@ final class OpenFile {
   private final AtomicLong stagedTotal;
 
   /** Staged writes: offset → bytes, never overlapping. */
-  private final TreeMap<Long, byte[]> staged = new TreeMap<>();
+  private TreeMap<Long, byte[]> staged = new TreeMap<>();
   private long stagedBytes;
+  /** What a background fold is storing (read under {@link #staged}), or null. */
+  private Snapshot folding;
+  /** The last background fold failed: its writes are staged again, the next fold is the writer's. */
+  private volatile boolean foldFailed;
   /** The file's size now; volatile so the tree can read it without this file's lock. */
   private volatile long size;
   /** The size the index has. */
@@ -91,6 +102,7 @@ final class OpenFile {
 
   /** The index has grown this file to {@code newSize} (extents shared by a clone): no staged writes. */
   synchronized void grew(long newSize, long mtime) {
+    // only after a fold, with this lock held since: no background fold runs
     size = newSize;
     committedSize = newSize;
     cutAt = newSize;
@@ -104,8 +116,14 @@ final class OpenFile {
     changed = false;
   }
 
+  /** Bytes staged since the last fold started (not those a background fold is storing). */
   synchronized long stagedBytes() {
-    return stagedBytes;
+    return stagedBytes - (folding == null ? 0 : folding.bytes);
+  }
+
+  /** True if the last background fold failed, so that the writer should fold and hear why. */
+  boolean foldFailed() {
+    return foldFailed;
   }
 
   /** Stages {@code len} bytes of {@code src} at {@code offset}. */
@@ -123,7 +141,8 @@ final class OpenFile {
   }
 
   /** Changes the size: bytes past it are dropped; growing adds a hole. */
-  synchronized void truncate(long newSize) {
+  synchronized void truncate(long newSize) throws IOException {
+    awaitFold(); // a fold in flight stores the bytes past the new size: let it end first
     if (newSize < size) {
       removeStaged(newSize, Long.MAX_VALUE);
       cutAt = Math.min(cutAt, newSize);
@@ -143,34 +162,49 @@ final class OpenFile {
     if (n == 0) {
       return 0;
     }
+    readBase(pos, dst, dstOff, n, Math.min(committedSize, cutAt));
+    if (folding != null) {
+      overlay(folding.writes, pos, dst, dstOff, n);
+    }
+    overlay(staged, pos, dst, dstOff, n);
+    return n;
+  }
+
+  /** Reads {@code [pos, pos + n)} of the committed content up to {@code baseEnd}, zeros elsewhere. */
+  private void readBase(long pos, byte[] dst, int dstOff, int n, long baseEnd) throws IOException {
     Arrays.fill(dst, dstOff, dstOff + n, (byte) 0);
     long end = pos + n;
-    for (Extent e : baseExtents(pos, end)) {
+    for (Extent e : baseExtents(pos, end, baseEnd)) {
       long from = Math.max(pos, e.fileOffset());
       long to = Math.min(end, e.end());
       blocks.read(e.block(), e.blockOffset() + (int) (from - e.fileOffset()), dst, dstOff + (int) (from - pos),
           (int) (to - from));
     }
-    Map.Entry<Long, byte[]> first = staged.floorEntry(pos);
+  }
+
+  /** Copies the writes of {@code layer} that fall in {@code [pos, pos + n)} over {@code dst}. */
+  private static void overlay(TreeMap<Long, byte[]> layer, long pos, byte[] dst, int dstOff, int n) {
+    long end = pos + n;
+    Map.Entry<Long, byte[]> first = layer.floorEntry(pos);
     Long startKey = first != null && first.getKey() + first.getValue().length > pos ? first.getKey() : pos;
-    for (Map.Entry<Long, byte[]> s : staged.subMap(startKey, true, end, false).entrySet()) {
+    for (Map.Entry<Long, byte[]> s : layer.subMap(startKey, true, end, false).entrySet()) {
       long from = Math.max(pos, s.getKey());
       long to = Math.min(end, s.getKey() + s.getValue().length);
       if (from < to) {
         System.arraycopy(s.getValue(), (int) (from - s.getKey()), dst, dstOff + (int) (from - pos), (int) (to - from));
       }
     }
-    return n;
   }
 
   /**
    * Turns staged writes and truncation into blocks and extents, and commits them with the file's
-   * new size in one batch; with {@code sync}, durably.
+   * new size in one batch; with {@code sync}, durably. Waits for a background fold first.
    *
    * @param commitInode adds the inode's new size and times to the batch and commits it; called
    *     under the tree's lock so that attribute changes are not lost
    */
   synchronized void fold(boolean sync, InodeCommit commitInode) throws IOException {
+    awaitFold();
     if (!changed) {
       if (sync) {
         try (Batch b = index.batch()) {
@@ -179,40 +213,141 @@ final class OpenFile {
       }
       return;
     }
+    Snapshot s = takeSnapshot();
+    try {
+      store(s, sync, commitInode);
+    } catch (IOException | RuntimeException | Error e) {
+      restage(s);
+      throw e;
+    }
+  }
+
+  /**
+   * Folds what is staged on {@code executor} and returns at once, after waiting for this file's
+   * previous background fold if it is still running (backpressure: one piece folds while the next
+   * is staged). A failure stages the writes again and makes {@link #foldFailed()} true.
+   */
+  void foldInBackground(InodeCommit commitInode, java.util.concurrent.Executor executor) throws IOException {
+    Snapshot s;
+    synchronized (this) {
+      awaitFold();
+      if (stagedBytes < FOLD_BYTES) {
+        return; // another writer of this file folded it meanwhile
+      }
+      s = takeSnapshot();
+      folding = s;
+    }
+    try {
+      executor.execute(() -> {
+        try {
+          store(s, false, commitInode);
+        } catch (IOException | RuntimeException | Error e) {
+          log.warn("storing writes of inode {} failed; they stay staged and the next write tries again: {}", ino,
+              e.toString());
+          synchronized (this) {
+            restage(s);
+            foldFailed = true;
+          }
+        } finally {
+          synchronized (this) {
+            folding = null;
+            notifyAll();
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      synchronized (this) {
+        restage(s);
+        folding = null;
+        notifyAll();
+      }
+      throw new IOException("the store is closing", e);
+    }
+  }
+
+  /** Waits until no background fold of this file runs. */
+  synchronized void awaitIdle() throws IOException {
+    awaitFold();
+  }
+
+  /** Waits until no background fold of this file runs; the caller holds this lock. */
+  private void awaitFold() throws IOException {
+    while (folding != null) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for a fold of inode " + ino);
+      }
+    }
+  }
+
+  /** What one fold stores: the staged writes taken from the file and the sizes they apply to. */
+  private record Snapshot(TreeMap<Long, byte[]> writes, long bytes, long size, long committedSize, long baseEnd) {}
+
+  /** Takes the staged writes for a fold; new writes stage afresh. The caller holds this lock. */
+  private Snapshot takeSnapshot() {
+    Snapshot s = new Snapshot(staged, stagedBytes, size, committedSize, Math.min(committedSize, cutAt));
+    staged = new TreeMap<>();
+    stagedBytes = s.bytes; // still counted (and in the staging budget) until they are stored
+    return s;
+  }
+
+  /** A fold failed: its writes are staged again, under any written since. The caller holds this lock. */
+  private void restage(Snapshot s) {
+    TreeMap<Long, byte[]> newer = staged;
+    long newerBytes = stagedBytes - s.bytes;
+    staged = s.writes;
+    addStaged(-newerBytes); // counted again below as they are staged over the old ones
+    for (Map.Entry<Long, byte[]> e : newer.entrySet()) {
+      removeStaged(e.getKey(), e.getKey() + e.getValue().length);
+      staged.put(e.getKey(), e.getValue());
+      addStaged(e.getValue().length);
+    }
+  }
+
+  /**
+   * Stores a snapshot: re-chunks the regions its writes touch over the committed content and
+   * commits the new extents with the size. Reads only the snapshot and the committed extents, which
+   * nothing else changes while a fold runs (truncation, hole punching and clones wait for it), so
+   * a background fold runs without this file's lock until it commits.
+   */
+  private void store(Snapshot s, boolean sync, InodeCommit commitInode) throws IOException {
     try (Batch b = index.batch()) {
       long[] stored = {0}; // change in the bytes held in extents (the rest of the size is holes)
-      long baseEnd = Math.min(committedSize, cutAt);
-      if (baseEnd < committedSize) {
-        for (Extent e : index.extents(ino, baseEnd, committedSize)) {
-          if (e.fileOffset() >= baseEnd) {
+      if (s.baseEnd < s.committedSize) {
+        for (Extent e : index.extents(ino, s.baseEnd, s.committedSize)) {
+          if (e.fileOffset() >= s.baseEnd) {
             b.deleteExtent(ino, e.fileOffset());
             b.addRef(e.block(), -1);
             stored[0] -= e.length();
           } else {
-            b.putExtent(ino, new Extent(e.fileOffset(), e.block(), e.blockOffset(), (int) (baseEnd - e.fileOffset())));
-            stored[0] -= e.end() - baseEnd;
+            b.putExtent(ino, new Extent(e.fileOffset(), e.block(), e.blockOffset(), (int) (s.baseEnd - e.fileOffset())));
+            stored[0] -= e.end() - s.baseEnd;
           }
         }
       }
-      for (long[] region : regions()) {
-        for (Extent old : baseExtents(region[0], region[1])) {
+      for (long[] region : regions(s)) {
+        for (Extent old : baseExtents(region[0], region[1], s.baseEnd)) {
           b.deleteExtent(ino, old.fileOffset());
           b.addRef(old.block(), -1);
           stored[0] -= old.length();
         }
-        pipeline.write(new RegionStream(region[0], region[1]), region[0], e -> {
+        pipeline.write(new SnapshotStream(s, region[0], region[1]), region[0], e -> {
           b.putExtent(ino, e);
           b.addRef(e.block(), 1);
           stored[0] += e.length();
         });
       }
-      commitInode.commit(b, size, committedSize, stored[0], mtimeNanos, sync);
+      synchronized (this) {
+        commitInode.commit(b, s.size, s.committedSize, stored[0], mtimeNanos, sync);
+        addStaged(-s.bytes);
+        committedSize = s.size;
+        cutAt = s.size;
+        changed = !staged.isEmpty() || size != s.size;
+        foldFailed = false;
+      }
     }
-    addStaged(-stagedBytes);
-    staged.clear();
-    committedSize = size;
-    cutAt = size;
-    changed = false;
   }
 
   /**
@@ -262,22 +397,22 @@ final class OpenFile {
    * The regions to re-chunk: each staged write widened to the start of the committed extent just
    * before it and the end of the one just after it, merged where they meet.
    */
-  private List<long[]> regions() {
+  private List<long[]> regions(Snapshot snap) {
     List<long[]> out = new ArrayList<>();
-    for (Map.Entry<Long, byte[]> s : staged.entrySet()) {
+    for (Map.Entry<Long, byte[]> s : snap.writes.entrySet()) {
       long rs = s.getKey();
       long re = rs + s.getValue().length;
       if (rs > 0) {
-        List<Extent> before = baseExtents(rs - 1, rs);
+        List<Extent> before = baseExtents(rs - 1, rs, snap.baseEnd);
         if (!before.isEmpty()) {
           rs = Math.min(rs, before.get(0).fileOffset());
         }
       }
-      List<Extent> after = baseExtents(re, re + 1);
+      List<Extent> after = baseExtents(re, re + 1, snap.baseEnd);
       if (!after.isEmpty()) {
         re = Math.max(re, after.get(0).end());
       }
-      re = Math.min(re, size);
+      re = Math.min(re, snap.size);
       if (!out.isEmpty() && rs <= out.get(out.size() - 1)[1]) {
         long[] last = out.get(out.size() - 1);
         last[1] = Math.max(last[1], re);
@@ -288,9 +423,8 @@ final class OpenFile {
     return out;
   }
 
-  /** Committed extents overlapping {@code [from, to)}, as far as truncation left them. */
-  private List<Extent> baseExtents(long from, long to) {
-    long baseEnd = Math.min(committedSize, cutAt);
+  /** Committed extents overlapping {@code [from, to)}, as far as truncation left them ({@code baseEnd}). */
+  private List<Extent> baseExtents(long from, long to, long baseEnd) {
     if (from >= baseEnd) {
       return List.of();
     }
@@ -341,12 +475,14 @@ final class OpenFile {
     stagedTotal.addAndGet(delta);
   }
 
-  /** The current content of {@code [from, to)} as a stream, for the chunk pipeline. */
-  private final class RegionStream extends InputStream {
+  /** The content of {@code [from, to)} as a snapshot has it, as a stream for the chunk pipeline. */
+  private final class SnapshotStream extends InputStream {
+    private final Snapshot snap;
     private long pos;
     private final long end;
 
-    RegionStream(long from, long to) {
+    SnapshotStream(Snapshot snap, long from, long to) {
+      this.snap = snap;
       this.pos = from;
       this.end = to;
     }
@@ -359,12 +495,14 @@ final class OpenFile {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (pos >= end) {
+      int n = (int) Math.min(len, end - pos);
+      if (n <= 0) {
         return -1;
       }
-      int n = OpenFile.this.read(pos, b, off, (int) Math.min(len, end - pos));
+      readBase(pos, b, off, n, snap.baseEnd);
+      overlay(snap.writes, pos, b, off, n);
       pos += n;
-      return n == 0 ? -1 : n;
+      return n;
     }
   }
 }

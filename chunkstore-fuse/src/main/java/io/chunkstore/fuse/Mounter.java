@@ -83,6 +83,29 @@ public final class Mounter {
 
   /** Selects the libfuse 2 adapter. */
   static final String LIBFUSE2 = "libfuse2";
+  /** {@code compress=fast} (the default) or {@code compress=store}: the level new blocks are compressed at. */
+  static final String COMPRESS = "compress";
+
+  /**
+   * How the mount opens the store. Writers through a mount wait for what they write to be stored
+   * (at close, fsync, and when staging is full), so new blocks are compressed at the codec's fast
+   * level unless {@code -o compress=store}; gc rewrites packs at the store's own level.
+   */
+  static ChunkStore.Options storeOptions(Options opts) throws MountException {
+    boolean fast = true;
+    for (String o : opts.extraOptions()) {
+      if (o.startsWith(COMPRESS + "=")) {
+        switch (o.substring(COMPRESS.length() + 1)) {
+          case "fast" -> fast = true;
+          case "store" -> fast = false;
+          default -> throw new MountException("mount option " + o + " takes fast (the default: zstd level 1 while"
+              + " writing) or store (the store's own level)");
+        }
+      }
+    }
+    return new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
+        opts.stagingBytes(), opts.backendOptions(), fast);
+  }
   /** Seconds the kernel keeps names and attributes by default: every change goes through it, so they stay right. */
   static final double DEFAULT_TIMEOUT = 60;
   static final int MAX_WRITE = 1 << 20;
@@ -140,6 +163,7 @@ public final class Mounter {
         case "attr_timeout" -> attr = seconds(o, value);
         case "negative_timeout" -> negative = seconds(o, value);
         case "max_write" -> maxWrite = maxWrite(o, value);
+        case COMPRESS -> { } // storeOptions reads it
         case "writeback_cache" -> writeback = true;
         case "no_writeback_cache" -> writeback = false;
         case "fsname" -> fsname = value;
@@ -187,9 +211,7 @@ public final class Mounter {
     if (!Files.exists(Path.of("/dev/fuse"))) {
       throw new MountException("FUSE is not available: /dev/fuse is missing; load the kernel module (modprobe fuse)");
     }
-    ChunkStore store = ChunkStore.open(storeDir,
-        new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
-            opts.stagingBytes(), opts.backendOptions()));
+    ChunkStore store = ChunkStore.open(storeDir, storeOptions(opts));
     FuseChannel channel;
     try {
       channel = FuseChannel.mount(mountPoint, km.fsname(), km.subtype(), km.flagOptions(), km.driverOptions());
@@ -233,9 +255,7 @@ public final class Mounter {
   private static void runLibfuse2(Path storeDir, Path mountPoint, Options opts, Runnable onReady, ControlSetup control)
       throws IOException {
     checkFuse();
-    ChunkStore store = ChunkStore.open(storeDir,
-        new ChunkStore.Options(opts.cacheBytes(), Math.max(1, Runtime.getRuntime().availableProcessors()),
-            opts.stagingBytes(), opts.backendOptions()));
+    ChunkStore store = ChunkStore.open(storeDir, storeOptions(opts));
     ChunkstoreFuse fs;
     try {
       fs = new ChunkstoreFuse(store);
@@ -416,7 +436,7 @@ public final class Mounter {
       o.add("ro");
     }
     for (String extra : opts.extraOptions()) {
-      if (!extra.equals(LIBFUSE2)) {
+      if (!extra.equals(LIBFUSE2) && !extra.startsWith(COMPRESS + "=")) {
         o.add(extra);
       }
     }

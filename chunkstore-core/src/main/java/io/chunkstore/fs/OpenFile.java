@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class OpenFile {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpenFile.class);
   /** A file folds on its own once this much is staged, so sequential writes stream through. */
-  static final long FOLD_BYTES = 32L << 20;
+  static final long FOLD_BYTES = 16L << 20;
 
   private final long ino;
   private final Index index;

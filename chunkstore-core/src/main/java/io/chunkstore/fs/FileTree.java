@@ -60,7 +60,8 @@ public final class FileTree {
   private final java.util.Map<Long, OpenFile> handles = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
   /** {@link #allocatedBytes} of recently stat'ed files; dropped whenever their extents change. */
-  private final Cache<Long, Long> allocated = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Cache<Long, Long> allocated = Caffeine.newBuilder().maximumSize(100_000)
+      .executor(Runnable::run).build(); // upkeep on the caller: no hand-off to another thread per change
   /** Bytes staged by all open files; past the budget a writer folds its file before going on. */
   private final AtomicLong stagedTotal = new AtomicLong();
   private final long stagingBudget;

@@ -84,7 +84,8 @@ public final class Index implements AutoCloseable {
    * stale (Caffeine makes an invalidation wait for a load of the same key in flight).
    */
   private final com.github.benmanes.caffeine.cache.Cache<ByteKey, Optional<byte[]>> treeCache =
-      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).build();
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000)
+          .executor(Runnable::run).build(); // upkeep on the caller: no hand-off to another thread per write
 
   private record ByteKey(int cf, byte[] key) {
     @Override

@@ -121,6 +121,7 @@ public final class BlockStore implements Closeable {
     this.frames = Caffeine.newBuilder()
         .maximumWeight(cacheBytes)
         .weigher((FrameKey k, DecodedFrame f) -> f.raw.length + 64)
+        .executor(Runnable::run) // upkeep on the caller, not a wake-up of the common pool per change
         .build();
   }
 

@@ -94,6 +94,10 @@ peers_set() {
           raw_bytes=*) RAW[$set]=${k#*=} ;; items=*) NITEMS[$set]=${k#*=} ;; esac; done ;;
       restic-* | borg-* | kopia-*)
         tool=${line%%-*}; k=${line%% *}; NAME[$tool]="$tool ${k#*-}"
+        # kopia built from source calls itself v0-unofficial: name the version peers-install.sh built
+        if [ "$tool" = kopia ] && [[ $k == *unofficial* ]]; then
+          NAME[kopia]="kopia $(sed -n 's/^KOPIA=//p' "$SHARED/bench/peers-install.sh" | head -1) (built by peers-install.sh)"
+        fi
         for k in $line; do case $k in
             wall_s=*) add "$set" "$tool.wall" "${k#*=}" ;;
             cpu_s=*) add "$set" "$tool.cpu" "${k#*=}" ;;

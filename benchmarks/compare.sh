@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end comparison with restic and borg on the shared benchmark data, as markdown for
+# End-to-end comparison with restic, borg and kopia on the shared benchmark data, as markdown for
 # benchmarks/RESULTS.md (the report goes to stdout, progress to stderr).
 #
 # usage: benchmarks/compare.sh [DATA_DIR]         (default /tmp/chunkstore-bench)
@@ -11,8 +11,10 @@
 #
 # For each data set: a fresh store, then one `chunkstore put STORE ITEM -q` process per item in
 # `sort -V` order from inside the data set dir, each under /usr/bin/time exactly as peers.sh times
-# restic and borg; wall and CPU seconds are summed, RSS is the largest, stored bytes are `du -sb`
-# of the whole store. Then peers.sh runs restic and borg on the same data in the same session.
+# the peers; wall and CPU seconds are summed, RSS is the largest, stored bytes are `du -sb`
+# of the whole store. Then peers.sh runs restic, borg and kopia on the same data in the same session
+# (kopia when ../shared/bench/peers-install.sh has built it into /opt/chunkstore-peers/bin or it is
+# on PATH; the report says when it was missing).
 set -euo pipefail
 . "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/measure.sh"
 
@@ -34,6 +36,9 @@ fi
 SHARED=$(cd -P -- "$SHARED" && pwd)
 
 need restic:restic borg:borgbackup /usr/bin/time:time
+PATH=$PATH:/opt/chunkstore-peers/bin
+command -v kopia >/dev/null 2>&1 ||
+  say "warning: kopia not found (run $SHARED/bench/peers-install.sh to build it); comparing with restic and borg only."
 say "== data sets in $DATA"
 "$SHARED/bench/datasets.sh" "$DATA" >&2
 ensure_built
@@ -87,8 +92,12 @@ peers_set() {
     case $line in
       dataset=*) for k in $line; do case $k in
           raw_bytes=*) RAW[$set]=${k#*=} ;; items=*) NITEMS[$set]=${k#*=} ;; esac; done ;;
-      restic-* | borg-*)
+      restic-* | borg-* | kopia-*)
         tool=${line%%-*}; k=${line%% *}; NAME[$tool]="$tool ${k#*-}"
+        # kopia built from source calls itself v0-unofficial: name the version peers-install.sh built
+        if [ "$tool" = kopia ] && [[ $k == *unofficial* ]]; then
+          NAME[kopia]="kopia $(sed -n 's/^KOPIA=//p' "$SHARED/bench/peers-install.sh" | head -1) (built by peers-install.sh)"
+        fi
         for k in $line; do case $k in
             wall_s=*) add "$set" "$tool.wall" "${k#*=}" ;;
             cpu_s=*) add "$set" "$tool.cpu" "${k#*=}" ;;
@@ -99,6 +108,7 @@ peers_set() {
   done <<<"$out"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Every tool reads warm data: read each set once before the first timed run.
 for set in $SETS; do
   [ -d "$DATA/$set" ] || die "no data set $DATA/$set."
@@ -108,7 +118,7 @@ for run in $(seq "$RUNS"); do
   for set in $SETS; do
     say "== run $run/$RUNS, $set: chunkstore"
     chunkstore_set "$set" "$run"
-    say "== run $run/$RUNS, $set: restic and borg (peers.sh)"
+    say "== run $run/$RUNS, $set: the peers (peers.sh)"
     peers_set "$set"
   done
 done
@@ -116,37 +126,49 @@ done
 
 # ---- report
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2f×", a / b}'; }
-row() {   # row SET TOOL LABEL [ratios]
-  local s=$1 t=$2 stored
+PEERS=(restic borg kopia)
+# best SET METRIC : the peer with the smallest median of METRIC in SET ("" when none ran).
+best() {
+  local t b="" bv=""
+  for t in "${PEERS[@]}"; do
+    local v; v=$(med "$1" "$t.$2"); [ "$v" = nan ] && continue
+    if [ -z "$bv" ] || awk -v a="$v" -v b="$bv" 'BEGIN {exit !(a < b)}'; then b=$t bv=$v; fi
+  done
+  echo "$b"
+}
+row() {   # row SET TOOL LABEL
+  local s=$1 t=$2 stored fast small
   stored=$(med "$s" "$t.stored")
+  [ "$stored" = nan ] && [ "$t" != cs ] && return 0   # a peer that did not run
   printf '| %s | %.2f | %.2f | %.0f | %s |' "$3" "$(med "$s" "$t.wall")" "$(med "$s" "$t.cpu")" \
     "$(med "$s" "$t.rss")" "$([ "$stored" = nan ] && echo n/a || mib "$stored")"
   if [ "$t" = cs ]; then
-    printf ' %s | %s | %s | %s |\n' \
-      "$(ratio "$(med "$s" cs.wall)" "$(med "$s" restic.wall)")" "$(ratio "$(med "$s" cs.wall)" "$(med "$s" borg.wall)")" \
-      "$(ratio "$stored" "$(med "$s" restic.stored)")" "$(ratio "$stored" "$(med "$s" borg.stored)")"
+    fast=$(best "$s" wall) small=$(best "$s" stored)
+    printf ' %s (%s) | %s (%s) |\n' \
+      "$(ratio "$(med "$s" cs.wall)" "$(med "$s" "$fast.wall")")" "${fast:-none}" \
+      "$(ratio "$stored" "$(med "$s" "$small.stored")")" "${small:-none}"
   else
-    printf '  |  |  |  |\n'
+    printf '  |  |\n'
   fi
 }
 
-echo "## chunkstore vs restic and borg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "## chunkstore vs restic, borg and kopia ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
-echo "- machine: $(nproc) cores (nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM (free -g total), $(uname -r)"
+echo "- machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores (nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM (free -g total), $(uname -r)"
+echo "- load average: $LOAD_BEFORE before the first run, $(cut -d' ' -f1-3 /proc/loadavg) after the last (other jobs share the machine)"
 echo "- java: $(java_line)"
 echo "- chunkstore: $(code_version), \`$("$CS" --version 2>&1 | head -1)\`, init options: ${INIT_OPTS:-defaults}, JAVA_OPTS: ${JAVA_OPTS:-none}"
 echo "- runs: $RUNS$([ "$RUNS" -gt 1 ] && echo " (each figure is the median over the runs)")"
-echo "- method: one process per item (\`put STORE ITEM -q\` / restic backup / borg create) in \`sort -V\` order;" \
+echo "- method: one process per item (\`put STORE ITEM -q\` / restic backup / borg create / kopia snapshot create) in \`sort -V\` order;" \
   "wall and CPU (user+sys) summed over the items, peak RSS = the largest process, stored = \`du -sb\` of the store/repository"
 for set in $SETS; do
   echo
   echo "### $set: ${NITEMS[$set]:-?} items, $(mib "${RAW[$set]:-0}") MiB raw"
   echo
-  echo "| tool | wall s | CPU s | peak RSS MiB | stored MiB | wall ÷ restic | wall ÷ borg | stored ÷ restic | stored ÷ borg |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| tool | wall s | CPU s | peak RSS MiB | stored MiB | wall ÷ fastest peer | stored ÷ smallest peer |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   row "$set" cs chunkstore
-  row "$set" restic "${NAME[restic]:-restic}"
-  row "$set" borg "${NAME[borg]:-borg}"
+  for t in "${PEERS[@]}"; do row "$set" "$t" "${NAME[$t]:-$t}"; done
   echo
   echo "${CHECK[$set]}"
   if [ -n "${STATS[$set]:-}" ]; then

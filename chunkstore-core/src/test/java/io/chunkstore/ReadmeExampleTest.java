@@ -67,34 +67,17 @@ class ReadmeExampleTest {
    */
   @Test
   void theReadmeExampleRunsOnTheDeclaredRuntimeClasspathAlone() throws Exception {
-    Path declared = Path.of("target", "runtime-classpath.txt");
-    assertTrue(Files.exists(declared), "the build writes the declared runtime class path to " + declared);
-    String runtime = Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator
-        + Files.readString(declared).trim();
+    String runtime = declaredRuntimePath();
     for (String jar : runtime.split(java.io.File.pathSeparator)) {
       assertTrue(!jar.contains("slf4j-simple") && !jar.contains("junit"), "not a library dependency: " + jar);
     }
-    String readme = Files.readString(Path.of("..", "README.md"));
-    Matcher m = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(readme);
-    assertTrue(m.find(), "README.md has a ```java example");
     Path src = tmp.resolve("Example.java");
-    Files.writeString(src, m.group(1));
+    Files.writeString(src, readmeExample());
     ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
     int status = ToolProvider.getSystemJavaCompiler().run(null, diagnostics, diagnostics, "-d", tmp.toString(),
         "-cp", runtime, src.toString());
     assertEquals(0, status, diagnostics.toString(StandardCharsets.UTF_8));
-
-    Path out = tmp.resolve("out.txt");
-    Path err = tmp.resolve("err.txt");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", tmp + java.io.File.pathSeparator + runtime, "Example", tmp.resolve("store2").toString())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the example ran too long");
-    assertEquals(0, p.exitValue(), Files.readString(err));
-    List<String> lines = Files.readAllLines(out);
-    assertEquals("read back 1300000 bytes", lines.get(0));
-    assertTrue(lines.get(3).contains("dedup 2.0x"), lines.get(3));
-    assertTrue(!Files.readString(err).contains("Exception"), Files.readString(err));
+    runExample(List.of("-cp", tmp + java.io.File.pathSeparator + runtime), "store2");
   }
 
   /**
@@ -108,13 +91,17 @@ class ReadmeExampleTest {
     Path src = tmp.resolve("Example.java");
     Files.writeString(src, readmeExample());
     assertEquals("", compile(modulePath, src), "the README example compiles on the module path");
+    runExample(List.of("--module-path", modulePath, "--add-modules", "io.chunkstore.core", "-cp", tmp.toString()), "store3");
+  }
 
+  /** Runs the compiled example in a JVM of its own with {@code paths}, on a new store, and checks what it printed. */
+  private void runExample(List<String> paths, String store) throws Exception {
     Path out = tmp.resolve("out.txt");
     Path err = tmp.resolve("err.txt");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "--module-path", modulePath, "--add-modules", "io.chunkstore.core", "-cp", tmp.toString(),
-        "Example", tmp.resolve("store3").toString())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+    command.addAll(paths);
+    command.addAll(List.of("Example", tmp.resolve(store).toString()));
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the example ran too long");
     assertEquals(0, p.exitValue(), Files.readString(err));
     List<String> lines = Files.readAllLines(out);

@@ -3,15 +3,13 @@ package io.chunkstore;
 import io.chunkstore.backend.Backend;
 import io.chunkstore.backend.Backends;
 import io.chunkstore.backend.UploadBacklog;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.fs.DirectoryEntry;
 import io.chunkstore.fs.FileTree;
 import io.chunkstore.index.Counter;
-import io.chunkstore.index.DirEntry;
 import io.chunkstore.index.Index;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.store.BlockStore;
-import io.chunkstore.store.StoreConfig;
 import io.chunkstore.store.StoreDirectory;
-import io.chunkstore.store.StorePermissions;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,7 +104,7 @@ public final class ChunkStore implements Closeable {
    * Creates a store in {@code directory}, which must not exist or be empty, and opens it. Only
    * its owner can read it.
    *
-   * @throws io.chunkstore.store.StoreException if there is a store or other files there already,
+   * @throws io.chunkstore.StoreException if there is a store or other files there already,
    *     or a setting is invalid
    */
   public static ChunkStore create(Path directory, StoreConfig config) throws IOException {
@@ -116,7 +114,7 @@ public final class ChunkStore implements Closeable {
   /**
    * Creates a store with the given permissions (private, or shared with a group), and opens it.
    *
-   * @throws io.chunkstore.store.StoreException as {@link #create(Path, StoreConfig)}, or if the
+   * @throws io.chunkstore.StoreException as {@link #create(Path, StoreConfig)}, or if the
    *     store cannot be given to the group
    */
   public static ChunkStore create(Path directory, StoreConfig config, StorePermissions permissions)
@@ -157,7 +155,7 @@ public final class ChunkStore implements Closeable {
    * Opens the store in {@code directory}. If its files have become readable by users it is not
    * for, {@link #permissionWarning()} says so.
    *
-   * @throws io.chunkstore.store.StoreException if it is not a store, has another format version,
+   * @throws io.chunkstore.StoreException if it is not a store, has another format version,
    *     or another process has it open
    */
   public static ChunkStore open(Path directory, Options options) throws IOException {
@@ -179,7 +177,7 @@ public final class ChunkStore implements Closeable {
       if (index.hasNoBlocks()) {
         refuseLostIndex(dir, true, backend);
       }
-      io.chunkstore.store.StoreConfig config = dir.config();
+      StoreConfig config = dir.config();
       if (options.fastCompression()) {
         config = config.withCompression(io.chunkstore.compress.Codecs.parse(config.compression()).faster().spec());
       }
@@ -200,7 +198,7 @@ public final class ChunkStore implements Closeable {
   private static void refuseLostIndex(StoreDirectory dir, boolean hadIndex, Backend backend) throws IOException {
     long packs = backend.list("").stream().filter(ChunkStore::isPackKey).count();
     if (packs > 0) {
-      throw new io.chunkstore.store.StoreException("the index of the store at " + dir.root()
+      throw new io.chunkstore.StoreException("the index of the store at " + dir.root()
           + (hadIndex ? " is empty" : " is missing") + " although " + packs + (packs == 1 ? " super-chunk is" : " super-chunks are") + " stored;"
           + " rebuild it with: chunkstore-fsck " + dir.root() + " --rebuild-index");
     }
@@ -221,7 +219,7 @@ public final class ChunkStore implements Closeable {
    * it. {@link #close()} does this too; a mount calls it periodically.
    */
   public void backupMetadata() throws IOException {
-    index.backupTo(dir.metaDir(), METADATA_BACKUPS_KEPT);
+    index.backupTo(dir.metaDir(), Internals.METADATA_BACKUPS_KEPT);
     dir.permissions().fix(dir.metaDir()); // BackupEngine's files are made with the process umask
   }
 
@@ -254,15 +252,8 @@ public final class ChunkStore implements Closeable {
   }
 
   private java.util.concurrent.ScheduledExecutorService backups;
+  /** Run first thing when the store closes; maintenance adds to it through {@link Internals#onClose}. */
   private final List<Runnable> closeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  /** Runs {@code hook} first thing when the store closes: for work that must stop before it does. */
-  public void onClose(Runnable hook) {
-    closeHooks.add(hook);
-  }
-
-  /** How many metadata backups a store keeps; older ones are purged (shared files stay as needed). */
-  public static final int METADATA_BACKUPS_KEPT = 3;
 
   /** The settings the store was created with. */
   public StoreConfig config() {
@@ -331,8 +322,8 @@ public final class ChunkStore implements Closeable {
   public List<FileInfo> list(String path) throws IOException {
     String base = path.endsWith("/") ? path : path + "/";
     List<FileInfo> out = new ArrayList<>();
-    for (DirEntry e : tree.list(path)) {
-      out.add(FileInfo.of(base + e.name(), tree.inode(e.ino())));
+    for (DirectoryEntry e : tree.list(path)) {
+      out.add(FileInfo.of(base + e.name(), tree.statInode(e.ino())));
     }
     return out;
   }
@@ -453,36 +444,11 @@ public final class ChunkStore implements Closeable {
     sync();
   }
 
-  /** The file tree, for the FUSE adapter and maintenance tools. */
-  public FileTree tree() {
-    return tree;
-  }
-
-  /** The index, for maintenance tools and tests. */
-  public Index index() {
-    return index;
-  }
-
-  /** The store's directory, settings and lock, for maintenance tools. */
-  public StoreDirectory storeDirectory() {
-    return dir;
-  }
-
-  /** Where the packs are, for maintenance tools. */
-  public Backend backend() {
-    return backend;
-  }
-
-  /** Held by maintenance that runs inside the open store (an online gc), so that one runs at a time. */
-  public java.util.concurrent.locks.Lock maintenanceLock() {
-    return maintenanceLock;
-  }
-
   private final java.util.concurrent.locks.ReentrantLock maintenanceLock = new java.util.concurrent.locks.ReentrantLock();
 
-  /** The block layer, for maintenance tools and tests. */
-  public BlockStore blocks() {
-    return blocks;
+  // The parts below the API, for the project's own modules only: Internals is not exported to embedders.
+  static {
+    Internals.grant(s -> new Internals.Parts(s.dir, s.index, s.backend, s.blocks, s.tree, s.maintenanceLock, s.closeHooks));
   }
 
   /** Seals the open pack, makes everything durable and releases the store. */

@@ -1,6 +1,6 @@
 package io.chunkstore;
 
-import io.chunkstore.index.InodeRecord;
+import io.chunkstore.fs.Stat;
 import java.time.Instant;
 
 /**
@@ -67,7 +67,7 @@ public record FileInfo(String path, Type type, long size, int permissions, int u
     }
   }
 
-  static FileInfo of(String path, InodeRecord n) {
+  static FileInfo of(String path, Stat n) {
     return new FileInfo(path, Type.ofMode(n.mode()), n.size(), n.mode() & 07777, n.uid(), n.gid(), instant(n.mtimeNanos()),
         instant(n.atimeNanos()), instant(n.ctimeNanos()), n.nlink(), n.ino(), n.symlinkTarget(), n.rdev());
   }

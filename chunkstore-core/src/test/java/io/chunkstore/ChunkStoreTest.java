@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkstore.fs.Attributes;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,7 +136,7 @@ class ChunkStoreTest {
       s.delete("/f");
       assertEquals(0, s.stats().logicalBytes());
       long[] live = {0};
-      s.index().forEachRef((id, n) -> live[0] += n);
+      Internals.index(s).forEachRef((id, n) -> live[0] += n);
       assertEquals(0, live[0], "no block is referenced once every file is gone");
     }
   }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.index.Index;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,7 +114,7 @@ class PowerLossTest {
         }
       }
       StoreChecks.assertRefcountsMatchExtents(s);
-      assertTrue(s.index().orphans().isEmpty(), "orphans are freed when the store opens");
+      assertTrue(Internals.index(s).orphans().isEmpty(), "orphans are freed when the store opens");
     }
   }
 

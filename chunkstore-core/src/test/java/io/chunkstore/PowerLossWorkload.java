@@ -1,7 +1,7 @@
 package io.chunkstore;
 
-import io.chunkstore.fs.Attributes;
 import io.chunkstore.fs.FileTree;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,7 @@ final class PowerLossWorkload {
     Random r = new Random(Long.parseLong(args[2]));
     String dir = "/r" + args[3];
     try (ChunkStore cs = ChunkStore.open(fs.wrap(store), new ChunkStore.Options(16L << 20, 2, 8L << 20))) {
-      FileTree tree = cs.tree();
+      FileTree tree = Internals.tree(cs);
       // the files the test found whole after the earlier power cuts
       List<String> durable = new ArrayList<>(java.nio.file.Files.readAllLines(Path.of(args[4])));
       cs.mkdirs(dir);

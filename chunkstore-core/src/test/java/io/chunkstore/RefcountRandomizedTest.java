@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.chunkstore.id.BlockId;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,9 +59,9 @@ class RefcountRandomizedTest {
     }
     try (ChunkStore s = ChunkStore.open(dir)) {
       Map<BlockId, Long> recount = new HashMap<>();
-      s.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+      Internals.index(s).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
       Map<BlockId, Long> stored = new HashMap<>();
-      s.index().forEachRef((id, n) -> {
+      Internals.index(s).forEachRef((id, n) -> {
         if (n != 0) {
           stored.put(id, n);
         }
@@ -76,7 +76,7 @@ class RefcountRandomizedTest {
       }
       assertEquals(logical, s.stats().logicalBytes());
       for (BlockId id : recount.keySet()) {
-        assertEquals(true, s.index().block(id).isPresent(), "referenced block " + id + " is indexed");
+        assertEquals(true, Internals.index(s).block(id).isPresent(), "referenced block " + id + " is indexed");
       }
     }
   }

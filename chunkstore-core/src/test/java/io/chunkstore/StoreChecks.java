@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.id.BlockId;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,16 +19,16 @@ public final class StoreChecks {
   /** Every non-zero refcount equals the number of extents that name the block, and each such block is indexed. */
   public static void assertRefcountsMatchExtents(ChunkStore s) {
     Map<BlockId, Long> recount = new HashMap<>();
-    s.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+    Internals.index(s).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
     Map<BlockId, Long> stored = new HashMap<>();
-    s.index().forEachRef((id, n) -> {
+    Internals.index(s).forEachRef((id, n) -> {
       if (n != 0) {
         stored.put(id, n);
       }
     });
     assertEquals(recount, stored, "refcounts equal a recount from the extents");
     for (BlockId id : recount.keySet()) {
-      assertTrue(s.index().block(id).isPresent(), "referenced block " + id + " is indexed");
+      assertTrue(Internals.index(s).block(id).isPresent(), "referenced block " + id + " is indexed");
     }
   }
 

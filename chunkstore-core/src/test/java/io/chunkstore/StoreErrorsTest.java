@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkstore.store.StoreConfig;
-import io.chunkstore.store.StoreException;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,7 +117,7 @@ class StoreErrorsTest {
       };
       IOException e = assertThrows(IOException.class, () -> s.write("/keep", failing));
       assertEquals("source went away", e.getMessage());
-      assertTrue(s.index().orphans().isEmpty(), "the half-written inode is freed");
+      assertTrue(Internals.index(s).orphans().isEmpty(), "the half-written inode is freed");
       StoreChecks.assertRefcountsMatchExtents(s);
     }
     assertStillThere(dir, c);

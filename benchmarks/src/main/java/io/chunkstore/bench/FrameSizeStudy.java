@@ -12,12 +12,13 @@ import io.chunkstore.id.BlockId;
 import io.chunkstore.id.PackId;
 import io.chunkstore.index.BlockRecord;
 import io.chunkstore.index.Extent;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.pack.PackEntry;
 import io.chunkstore.pack.PackManifest;
 import io.chunkstore.pack.PreparedBlock;
 import io.chunkstore.pack.SuperChunkReader;
 import io.chunkstore.pack.SuperChunkWriter;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -168,7 +169,7 @@ public final class FrameSizeStudy {
             store.mkdirs(parent);
           }
           try (InputStream in = Files.newInputStream(f.file())) {
-            store.importFile(f.storePath(), in, io.chunkstore.fs.Attributes.none());
+            store.importFile(f.storePath(), in, io.chunkstore.Attributes.none());
           }
         }
         store.flush();
@@ -179,7 +180,7 @@ public final class FrameSizeStudy {
       try (ChunkStore store = ChunkStore.open(storeDir, new ChunkStore.Options(1 << 20, 2, 64L << 20))) {
         Set<Frame> frames = new HashSet<>();
         long[] blocks = {0};
-        store.index().forEachBlock((id, rec) -> {
+        Internals.index(store).forEachBlock((id, rec) -> {
           frames.add(new Frame(rec.pack(), rec.frameOffset()));
           blocks[0]++;
         });
@@ -221,11 +222,11 @@ public final class FrameSizeStudy {
 
   /** The summed lengths of the distinct frames that hold the file's blocks. */
   private static long frameBytes(ChunkStore store, String path) throws IOException {
-    long ino = store.tree().stat(path).ino();
+    long ino = Internals.tree(store).stat(path).ino();
     Set<Frame> seen = new HashSet<>();
     long bytes = 0;
-    for (Extent e : store.tree().extents(ino)) {
-      BlockRecord rec = store.index().block(e.block())
+    for (Extent e : Internals.tree(store).extents(ino)) {
+      BlockRecord rec = Internals.index(store).block(e.block())
           .orElseThrow(() -> new IllegalStateException("block of " + path + " not indexed"));
       if (seen.add(new Frame(rec.pack(), rec.frameOffset()))) {
         bytes += rec.frameLength();

@@ -1,7 +1,7 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.control.LiveMount;
-import io.chunkstore.store.StoreLockedException;
+import io.chunkstore.StoreLockedException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;

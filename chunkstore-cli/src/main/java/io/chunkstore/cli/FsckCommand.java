@@ -17,7 +17,7 @@ import io.chunkstore.fsck.ReportJson;
 import io.chunkstore.fsck.StructuralCheck;
 import io.chunkstore.fsck.Subset;
 import io.chunkstore.gc.GcExecutor;
-import io.chunkstore.store.StoreLockedException;
+import io.chunkstore.StoreLockedException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.chunkstore.gc.GcExecutor;
 import io.chunkstore.gc.GcJson;
 import io.chunkstore.gc.GcPlanner;
 import io.chunkstore.gc.GcRefusedException;
-import io.chunkstore.store.StoreLockedException;
+import io.chunkstore.StoreLockedException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;

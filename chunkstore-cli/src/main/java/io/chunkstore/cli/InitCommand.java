@@ -1,8 +1,8 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.store.StoreConfig;
-import io.chunkstore.store.StorePermissions;
+import io.chunkstore.StoreConfig;
+import io.chunkstore.StorePermissions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

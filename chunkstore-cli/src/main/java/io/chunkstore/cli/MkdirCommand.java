@@ -1,7 +1,7 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;

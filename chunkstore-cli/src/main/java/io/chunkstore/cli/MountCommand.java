@@ -2,7 +2,7 @@ package io.chunkstore.cli;
 
 import io.chunkstore.control.ControlSetup;
 import io.chunkstore.fuse.Mounter;
-import io.chunkstore.store.StorePermissions;
+import io.chunkstore.StorePermissions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -79,7 +79,7 @@ final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (init && !notifyReady) {
       if (!Files.exists(store.resolve("chunkstore.json"))) {
-        io.chunkstore.ChunkStore.create(store, io.chunkstore.store.StoreConfig.defaults()).close();
+        io.chunkstore.ChunkStore.create(store, io.chunkstore.StoreConfig.defaults()).close();
         System.err.println("created store " + store);
       }
       Files.createDirectories(mountPoint);

@@ -3,7 +3,7 @@ package io.chunkstore.cli;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.FileInfo;
 import io.chunkstore.StoreStats;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

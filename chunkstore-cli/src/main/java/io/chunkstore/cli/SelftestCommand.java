@@ -1,7 +1,7 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import io.chunkstore.ChunkStore;
 import io.chunkstore.control.ControlClient;
 import io.chunkstore.control.NotMountedException;
 import io.chunkstore.control.StoreControl;
-import io.chunkstore.store.StoreLockedException;
+import io.chunkstore.StoreLockedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

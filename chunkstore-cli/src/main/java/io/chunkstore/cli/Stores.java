@@ -1,7 +1,7 @@
 package io.chunkstore.cli;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.store.StorePermissions;
+import io.chunkstore.StorePermissions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

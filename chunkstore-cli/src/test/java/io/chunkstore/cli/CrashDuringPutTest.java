@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.FileInfo;
 import io.chunkstore.id.BlockId;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -166,9 +167,9 @@ class CrashDuringPutTest {
         }
       }
       Map<BlockId, Long> recount = new HashMap<>();
-      cs.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
-      cs.index().forEachRef((id, n) -> assertEquals(recount.getOrDefault(id, 0L), n, "refcount of " + id));
-      assertTrue(cs.index().orphans().isEmpty(), "orphans of the killed put were freed on open");
+      Internals.index(cs).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+      Internals.index(cs).forEachRef((id, n) -> assertEquals(recount.getOrDefault(id, 0L), n, "refcount of " + id));
+      assertTrue(Internals.index(cs).orphans().isEmpty(), "orphans of the killed put were freed on open");
     }
     return shown;
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -211,7 +212,7 @@ class CrashWhileMountedTest {
         }
       }
       FuseProcesses.assertRefcountsMatchExtents(s);
-      assertTrue(s.index().orphans().isEmpty(), "orphans are freed when the store opens");
+      assertTrue(Internals.index(s).orphans().isEmpty(), "orphans are freed when the store opens");
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ class FileCommandsTest {
   @BeforeEach
   void storeWithFiles() throws IOException {
     store = tmp.resolve("store");
-    try (ChunkStore cs = ChunkStore.create(store, io.chunkstore.store.StoreConfig.defaults())) {
+    try (ChunkStore cs = ChunkStore.create(store, io.chunkstore.StoreConfig.defaults())) {
       cs.mkdirs("/dir/sub");
       cs.write("/dir/a.txt", in("a"));
       cs.write("/dir/sub/b.txt", in("b"));
@@ -68,7 +69,7 @@ class FileCommandsTest {
     assertFalse(exists("/dir"));
     try (ChunkStore cs = ChunkStore.open(store)) {
       assertEquals(0, cs.stats().logicalBytes());
-      cs.index().forEachRef((id, n) -> assertEquals(0L, n, "no block is referenced any more"));
+      Internals.index(cs).forEachRef((id, n) -> assertEquals(0L, n, "no block is referenced any more"));
     }
   }
 

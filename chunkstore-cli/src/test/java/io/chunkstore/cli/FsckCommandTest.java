@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.index.Batch;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,10 +50,10 @@ class FsckCommandTest {
   void errorsLeftExitFourAndRepairedOnesExitOne() throws IOException {
     Path store = storeWithFiles();
     try (ChunkStore s = ChunkStore.open(store)) {
-      var block = s.tree().extents(s.tree().stat("/f1").ino()).get(0).block();
-      try (Batch b = s.index().batch()) {
+      var block = Internals.tree(s).extents(Internals.tree(s).stat("/f1").ino()).get(0).block();
+      try (Batch b = Internals.index(s).batch()) {
         b.addRef(block, 3);
-        s.index().write(b, true);
+        Internals.index(s).write(b, true);
       }
     }
     CliRunner.Result check = CliRunner.run("fsck", store.toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.id.BlockId;
+import io.chunkstore.internal.Internals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -179,16 +180,16 @@ final class FuseProcesses {
   /** Every stored refcount equals the number of extents that name the block. */
   static void assertRefcountsMatchExtents(ChunkStore s) {
     Map<BlockId, Long> recount = new HashMap<>();
-    s.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+    Internals.index(s).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
     Map<BlockId, Long> stored = new HashMap<>();
-    s.index().forEachRef((id, n) -> {
+    Internals.index(s).forEachRef((id, n) -> {
       if (n != 0) {
         stored.put(id, n);
       }
     });
     assertEquals(recount, stored, "refcounts equal a recount from the extents");
     for (BlockId id : recount.keySet()) {
-      assertEquals(true, s.index().block(id).isPresent(), "referenced block " + id + " is indexed");
+      assertEquals(true, Internals.index(s).block(id).isPresent(), "referenced block " + id + " is indexed");
     }
   }
 }

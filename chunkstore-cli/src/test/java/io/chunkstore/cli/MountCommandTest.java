@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.internal.Internals;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -197,7 +198,7 @@ class MountCommandTest {
         assertTrue(java.util.Arrays.equals(data, in.readAllBytes()), "the file written before SIGTERM is intact");
       }
       FuseProcesses.assertRefcountsMatchExtents(s);
-      assertTrue(s.index().orphans().isEmpty(), "no orphans after a clean SIGTERM");
+      assertTrue(Internals.index(s).orphans().isEmpty(), "no orphans after a clean SIGTERM");
     }
   }
 

@@ -9,6 +9,7 @@ import io.chunkstore.ChunkStore;
 import io.chunkstore.FileInfo;
 import io.chunkstore.index.BlockRecord;
 import io.chunkstore.index.Extent;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -85,8 +86,8 @@ class PutGetRulesTest {
       try (ChunkStore cs = ChunkStore.open(store)) {
         assertEquals(fileFirst, cs.stat("/x").isFile(), "the first source won");
         long[] unreferenced = {0};
-        cs.index().forEachBlock((id, rec) -> {
-          if (cs.index().refCount(id) <= 0) {
+        Internals.index(cs).forEachBlock((id, rec) -> {
+          if (Internals.index(cs).refCount(id) <= 0) {
             unreferenced[0] += rec.length();
           }
         });
@@ -124,8 +125,8 @@ class PutGetRulesTest {
     assertEquals(0, CliRunner.run("put", store.toString(), src.toString()).status());
     try (ChunkStore cs = ChunkStore.open(store)) {
       FileInfo bad = cs.stat("/src/b-bad");
-      Extent e = cs.tree().extents(bad.inode()).get(1);
-      BlockRecord rec = cs.index().block(e.block()).orElseThrow();
+      Extent e = Internals.tree(cs).extents(bad.inode()).get(1);
+      BlockRecord rec = Internals.index(cs).block(e.block()).orElseThrow();
       Path pack;
       try (var files = Files.walk(store.resolve("packs"))) {
         pack = files.filter(p -> p.getFileName().toString().equals(rec.pack().hex())).findFirst().orElseThrow();

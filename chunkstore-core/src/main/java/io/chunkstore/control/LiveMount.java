@@ -1,8 +1,8 @@
 package io.chunkstore.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chunkstore.store.StoreException;
-import io.chunkstore.store.StoreLockedException;
+import io.chunkstore.StoreException;
+import io.chunkstore.StoreLockedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

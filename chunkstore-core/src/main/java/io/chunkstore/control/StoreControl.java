@@ -3,6 +3,7 @@ package io.chunkstore.control;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.StoreStats;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.store.DeadSpace;
 import java.io.Closeable;
 import java.io.IOException;
@@ -47,7 +48,7 @@ public final class StoreControl implements Closeable {
       });
       server.register("stats", (request, progress) -> stats(store));
       server.register("flush", (request, progress) -> {
-        store.tree().flushAll();
+        Internals.tree(store).flushAll();
         store.flush();
         return ControlServer.JSON.createObjectNode().put("flushed", true);
       });
@@ -67,7 +68,7 @@ public final class StoreControl implements Closeable {
    */
   public static ObjectNode stats(ChunkStore store) {
     StoreStats s = store.stats();
-    DeadSpace dead = DeadSpace.measure(store.index());
+    DeadSpace dead = DeadSpace.measure(Internals.index(store));
     ObjectNode o = ControlServer.JSON.createObjectNode();
     o.put("logicalBytes", s.logicalBytes());
     o.put("holeBytes", s.logicalBytes() - s.dataBytes());

@@ -2,6 +2,7 @@ package io.chunkstore.fs;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.chunkstore.Attributes;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Counter;
 import io.chunkstore.index.DirEntry;
@@ -119,7 +120,11 @@ public final class FileTree {
   // ---- lookups
 
   /** The inode at {@code path}, with the size and time of writes not yet folded. */
-  public InodeRecord stat(String path) throws IOException {
+  public Stat stat(String path) throws IOException {
+    return Stat.of(statRecord(path));
+  }
+
+  private InodeRecord statRecord(String path) throws IOException {
     return withOpenState(resolve(Paths.split(path)));
   }
 
@@ -135,20 +140,20 @@ public final class FileTree {
   }
 
   /** The inode numbered {@code ino}, as committed. */
-  public InodeRecord inode(long ino) throws NoSuchFileException {
+  InodeRecord inode(long ino) throws NoSuchFileException {
     return index.inode(ino).orElseThrow(() -> new NoSuchFileException("inode " + ino));
   }
 
   /** The inode numbered {@code ino}, with the size and time of writes not yet folded. */
-  public InodeRecord statInode(long ino) throws NoSuchFileException {
-    return withOpenState(inode(ino));
+  public Stat statInode(long ino) throws NoSuchFileException {
+    return Stat.of(withOpenState(inode(ino)));
   }
 
   /**
    * The inode named {@code name} in the directory numbered {@code parent}, with the size and time
    * of writes not yet folded: what an inode-based file system (FUSE's low-level API) looks up.
    */
-  public InodeRecord lookup(long parent, String name) throws IOException {
+  public Stat lookup(long parent, String name) throws IOException {
     checkName(name);
     InodeRecord dir = directory(parent);
     DirEntry e = index.lookup(dir.ino(), name).orElseThrow(() -> new NoSuchFileException(name));
@@ -156,22 +161,22 @@ public final class FileTree {
   }
 
   /** The entries of the directory at {@code path}, sorted by name bytes. */
-  public List<DirEntry> list(String path) throws IOException {
-    InodeRecord dir = stat(path);
+  public List<DirectoryEntry> list(String path) throws IOException {
+    InodeRecord dir = statRecord(path);
     if (!dir.isDirectory()) {
       throw new NotDirectoryException(path);
     }
-    return index.list(dir.ino());
+    return DirectoryEntry.all(index.list(dir.ino()));
   }
 
   /** The entries of the directory numbered {@code dir}, sorted by name bytes. */
-  public List<DirEntry> list(long dir) throws IOException {
-    return index.list(directory(dir).ino());
+  public List<DirectoryEntry> list(long dir) throws IOException {
+    return DirectoryEntry.all(index.list(directory(dir).ino()));
   }
 
   /** The target of the symlink at {@code path}. */
   public String readSymlink(String path) throws IOException {
-    return symlinkTarget(stat(path), path);
+    return symlinkTarget(statRecord(path), path);
   }
 
   /** The target of the symlink numbered {@code ino}. */
@@ -188,7 +193,7 @@ public final class FileTree {
 
   /** A read-only channel over the regular file at {@code path}, as it is now. */
   public SeekableByteChannel openRead(String path) throws IOException {
-    InodeRecord n = stat(path);
+    InodeRecord n = statRecord(path);
     if (n.isDirectory()) {
       throw new IsDirectoryException(path);
     }
@@ -201,13 +206,13 @@ public final class FileTree {
   // ---- changes
 
   /** Makes a directory; its parent must exist. */
-  public InodeRecord mkdir(String path, Attributes attrs) throws IOException {
-    return createEntry(path, 1, directoryMaker(attrs));
+  public Stat mkdir(String path, Attributes attrs) throws IOException {
+    return Stat.of(createEntry(path, 1, directoryMaker(attrs)));
   }
 
   /** Makes the directory {@code name} in the directory numbered {@code parent}. */
-  public InodeRecord mkdir(long parent, String name, Attributes attrs) throws IOException {
-    return createEntry(parent, name, 1, directoryMaker(attrs));
+  public Stat mkdir(long parent, String name, Attributes attrs) throws IOException {
+    return Stat.of(createEntry(parent, name, 1, directoryMaker(attrs)));
   }
 
   private java.util.function.LongFunction<InodeRecord> directoryMaker(Attributes attrs) {
@@ -216,7 +221,7 @@ public final class FileTree {
 
 
   /** Makes a directory and any missing parents; an existing directory is fine. */
-  public InodeRecord mkdirs(String path, Attributes attrs) throws IOException {
+  public Stat mkdirs(String path, Attributes attrs) throws IOException {
     List<String> names = Paths.split(path);
     InodeRecord cur = inode(ROOT);
     StringBuilder sb = new StringBuilder();
@@ -230,21 +235,21 @@ public final class FileTree {
         }
       } else {
         try {
-          cur = mkdir(sb.toString(), attrs);
+          cur = createEntry(sb.toString(), 1, directoryMaker(attrs));
         } catch (FileAlreadyExistsException raced) {
-          cur = stat(sb.toString());
+          cur = statRecord(sb.toString());
         }
       }
     }
-    return cur;
+    return Stat.of(cur);
   }
 
   /**
    * Writes the regular file at {@code path} from {@code in}, creating it or atomically replacing
    * the file that is there, visible when this returns. Its parent directory must exist.
    */
-  public InodeRecord writeFile(String path, InputStream in, Attributes attrs) throws IOException {
-    InodeRecord written = importFile(path, in, attrs);
+  public Stat writeFile(String path, InputStream in, Attributes attrs) throws IOException {
+    Stat written = importFile(path, in, attrs);
     commitPending();
     return written;
   }
@@ -257,7 +262,7 @@ public final class FileTree {
    * place of the old file at the end; a crash in between leaves the old file and an orphan that
    * {@link #freeOrphans()} reclaims.
    */
-  public InodeRecord importFile(String path, InputStream in, Attributes attrs) throws IOException {
+  public Stat importFile(String path, InputStream in, Attributes attrs) throws IOException {
     List<String> names = Paths.split(path);
     String name = Paths.last(names);
     checkTarget(names, path);
@@ -336,7 +341,7 @@ public final class FileTree {
       if (pending.sizeBytes() > PENDING_BYTES || pendingNames.size() >= PENDING_FILES) {
         commitPending();
       }
-      return linked;
+      return Stat.of(linked);
     }
   }
 
@@ -365,15 +370,15 @@ public final class FileTree {
   }
 
   /** Makes a symbolic link at {@code path} that points to {@code target}. */
-  public InodeRecord symlink(String path, String target, Attributes attrs) throws IOException {
+  public Stat symlink(String path, String target, Attributes attrs) throws IOException {
     commitPending();
-    return createEntry(path, 0, symlinkMaker(target, attrs));
+    return Stat.of(createEntry(path, 0, symlinkMaker(target, attrs)));
   }
 
   /** Makes the symbolic link {@code name} to {@code target} in the directory numbered {@code parent}. */
-  public InodeRecord symlink(long parent, String name, String target, Attributes attrs) throws IOException {
+  public Stat symlink(long parent, String name, String target, Attributes attrs) throws IOException {
     commitPending();
-    return createEntry(parent, name, 0, symlinkMaker(target, attrs));
+    return Stat.of(createEntry(parent, name, 0, symlinkMaker(target, attrs)));
   }
 
   private java.util.function.LongFunction<InodeRecord> symlinkMaker(String target, Attributes attrs) {
@@ -539,7 +544,7 @@ public final class FileTree {
   }
 
   /** Changes permissions, owner and times of {@code path}; {@link Attributes#KEEP} fields stay. */
-  public InodeRecord setAttributes(String path, Attributes attrs) throws IOException {
+  public Stat setAttributes(String path, Attributes attrs) throws IOException {
     commitPending();
     synchronized (treeLock) {
       return setAttributes(resolve(Paths.split(path)).ino(), attrs);
@@ -547,7 +552,7 @@ public final class FileTree {
   }
 
   /** Changes permissions, owner and times of the inode {@code ino}; {@link Attributes#KEEP} fields stay. */
-  public InodeRecord setAttributes(long ino, Attributes attrs) throws IOException {
+  public Stat setAttributes(long ino, Attributes attrs) throws IOException {
     commitPending();
     synchronized (treeLock) {
       // the committed record: a pending fold owns the size
@@ -571,7 +576,7 @@ public final class FileTree {
       if (open != null && attrs.mtimeNanos() != Attributes.KEEP) {
         open.setMtime(mtime); // the next fold must not put the time of the last write back
       }
-      return withOpenState(changed);
+      return Stat.of(withOpenState(changed));
     }
   }
 
@@ -627,15 +632,15 @@ public final class FileTree {
    * Makes a node: an empty regular file, a FIFO, a socket or a device, owned by {@code uid} and
    * {@code gid}.
    */
-  public InodeRecord mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
+  public Stat mknod(String path, int mode, long rdev, int uid, int gid) throws IOException {
     commitPending();
-    return createEntry(path, 0, nodeMaker(mode, rdev, uid, gid));
+    return Stat.of(createEntry(path, 0, nodeMaker(mode, rdev, uid, gid)));
   }
 
   /** Makes the node {@code name} in the directory numbered {@code parent}, as {@link #mknod(String, int, long, int, int)}. */
-  public InodeRecord mknod(long parent, String name, int mode, long rdev, int uid, int gid) throws IOException {
+  public Stat mknod(long parent, String name, int mode, long rdev, int uid, int gid) throws IOException {
     commitPending();
-    return createEntry(parent, name, 0, nodeMaker(mode, rdev, uid, gid));
+    return Stat.of(createEntry(parent, name, 0, nodeMaker(mode, rdev, uid, gid)));
   }
 
   private static java.util.function.LongFunction<InodeRecord> nodeMaker(int mode, long rdev, int uid, int gid) {
@@ -651,7 +656,7 @@ public final class FileTree {
    * Makes a node with the type and permission bits of {@code mode}, and the owner and times of
    * {@code attrs} ({@link Attributes#KEEP}: this process's owner; NOW: the current time).
    */
-  public InodeRecord mknod(String path, int mode, long rdev, Attributes attrs) throws IOException {
+  public Stat mknod(String path, int mode, long rdev, Attributes attrs) throws IOException {
     commitPending();
     int type = mode & InodeRecord.S_IFMT;
     long now = now();
@@ -659,8 +664,8 @@ public final class FileTree {
     long atime = attrs.atimeNanos() == Attributes.NOW || attrs.atimeNanos() == Attributes.KEEP ? mtime : attrs.atimeNanos();
     int uid = attrs.uid() == Attributes.KEEP ? Owner.uid() : attrs.uid();
     int gid = attrs.gid() == Attributes.KEEP ? Owner.gid() : attrs.gid();
-    return createEntry(path, 0, ino -> new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, atime, mtime, now,
-        type == InodeRecord.S_IFREG ? 0 : rdev, null));
+    return Stat.of(createEntry(path, 0, ino -> new InodeRecord(ino, type | (mode & 07777), 1, uid, gid, 0, atime, mtime, now,
+        type == InodeRecord.S_IFREG ? 0 : rdev, null)));
   }
 
   /**
@@ -706,14 +711,14 @@ public final class FileTree {
 
   /** Creates an empty regular file and opens it; returns the handle. */
   public long create(String path, int permissions, int uid, int gid) throws IOException {
-    InodeRecord n = mknod(path, InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid);
-    return newHandle(n);
+    commitPending();
+    return newHandle(createEntry(path, 0, nodeMaker(InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid)));
   }
 
   /** Creates the empty regular file {@code name} in the directory {@code parent} and opens it; returns the handle. */
   public long create(long parent, String name, int permissions, int uid, int gid) throws IOException {
-    InodeRecord n = mknod(parent, name, InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid);
-    return newHandle(n);
+    commitPending();
+    return newHandle(createEntry(parent, name, 0, nodeMaker(InodeRecord.S_IFREG | (permissions & 07777), 0, uid, gid)));
   }
 
   private long newHandle(InodeRecord n) throws IOException {
@@ -757,9 +762,9 @@ public final class FileTree {
   }
 
   /** The inode behind a handle, with its current size. */
-  public InodeRecord stat(long fh) throws IOException {
+  public Stat stat(long fh) throws IOException {
     OpenFile f = handle(fh);
-    return withOpenState(inode(f.ino()));
+    return Stat.of(withOpenState(inode(f.ino())));
   }
 
   /** Changes the size of the file behind a handle. */
@@ -927,7 +932,7 @@ public final class FileTree {
    * such as {@code cp} and {@code tar} keep a file sparse only when this is below its size. A
    * file with writes not folded yet counts as fully allocated.
    */
-  public long allocatedBytes(InodeRecord n) {
+  public long allocatedBytes(Stat n) {
     if (!n.isRegularFile() || n.size() == 0) {
       return 0;
     }
@@ -986,20 +991,20 @@ public final class FileTree {
   }
 
   /** Adds a hard link {@code newPath} to the file at {@code existing}. */
-  public InodeRecord link(String existing, String newPath) throws IOException {
+  public Stat link(String existing, String newPath) throws IOException {
     commitPending();
     List<String> names = Paths.split(newPath);
     synchronized (treeLock) {
       InodeRecord target = resolve(Paths.split(existing));
-      return link(target.ino(), parentDir(names, newPath).ino(), Paths.last(names), existing, newPath);
+      return Stat.of(link(target.ino(), parentDir(names, newPath).ino(), Paths.last(names), existing, newPath));
     }
   }
 
   /** Adds the hard link {@code name} in the directory {@code parent} to the file numbered {@code ino}. */
-  public InodeRecord link(long ino, long parent, String name) throws IOException {
+  public Stat link(long ino, long parent, String name) throws IOException {
     commitPending();
     checkName(name);
-    return link(ino, parent, name, "inode " + ino, name);
+    return Stat.of(link(ino, parent, name, "inode " + ino, name));
   }
 
   private InodeRecord link(long ino, long parentIno, String name, String existing, String newPath)

@@ -2,6 +2,8 @@ package io.chunkstore.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.chunkstore.StoreConfig;
+import io.chunkstore.StorePermissions;
 import io.chunkstore.backend.Backend;
 import io.chunkstore.chunking.Chunker;
 import io.chunkstore.chunking.Chunkers;

@@ -2,13 +2,15 @@ package io.chunkstore.fs;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.chunkstore.Attributes;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.TestData;
 import io.chunkstore.backend.LocalDiskBackend;
 import io.chunkstore.index.Index;
 import io.chunkstore.index.InodeRecord;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.store.BlockStore;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,11 +31,11 @@ class FileTreeConsistencyTest {
     long dIno;
     try (ChunkStore s = ChunkStore.create(dir, StoreConfig.defaults())) {
       s.importFile("/a", new ByteArrayInputStream(TestData.bytes(1, 1000)), Attributes.none());
-      dIno = s.tree().mkdir("/d", Attributes.none()).ino();
-      s.tree().commitPending(); // e.g. PutCommand's setAttributes of directory times
+      dIno = Internals.tree(s).mkdir("/d", Attributes.none()).ino();
+      Internals.tree(s).commitPending(); // e.g. PutCommand's setAttributes of directory times
     }
     try (ChunkStore s = ChunkStore.open(dir)) {
-      long eIno = s.tree().mkdir("/e", Attributes.none()).ino();
+      long eIno = Internals.tree(s).mkdir("/e", Attributes.none()).ino();
       assertNotEquals(dIno, eIno, "a new directory reuses the inode number of /d");
     }
   }
@@ -45,7 +47,7 @@ class FileTreeConsistencyTest {
   @Test
   void setAttributesDuringAFoldDoesNotDeadlock() throws Exception {
     ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults()); // closed only if no deadlock
-    FileTree t = s.tree();
+    FileTree t = Internals.tree(s);
     long fh = t.create("/f", 0644, 0, 0);
     byte[] data = TestData.bytes(7, 16 << 20);
     t.write(fh, 0, data, 0, data.length);
@@ -109,14 +111,14 @@ class FileTreeConsistencyTest {
   @Test
   void importingOverBothHardLinksInOnePendingBatchFreesTheInode() throws IOException {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
-      FileTree t = s.tree();
+      FileTree t = Internals.tree(s);
       long old = t.writeFile("/a", new ByteArrayInputStream(TestData.bytes(1, 300_000)), Attributes.none()).ino();
       t.link("/a", "/b");
       t.importFile("/a", new ByteArrayInputStream(TestData.bytes(2, 1000)), Attributes.none());
       t.importFile("/b", new ByteArrayInputStream(TestData.bytes(3, 1000)), Attributes.none());
       t.commitPending();
-      assertTrue(s.index().inode(old).isEmpty(),
-          "old inode still there with nlink " + s.index().inode(old).map(InodeRecord::nlink).orElse(-1)
+      assertTrue(Internals.index(s).inode(old).isEmpty(),
+          "old inode still there with nlink " + Internals.index(s).inode(old).map(InodeRecord::nlink).orElse(-1)
               + " and " + t.extents(old).size() + " extents, but no name");
       assertEquals(2000, s.stats().logicalBytes());
     }
@@ -130,9 +132,9 @@ class FileTreeConsistencyTest {
   @Test
   void openRacingTheLastReleaseKeepsTheFileWhole() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
-      FileTree t = s.tree();
+      FileTree t = Internals.tree(s);
       t.writeFile("/f", new ByteArrayInputStream(TestData.bytes(1, 1000)), Attributes.none());
-      InodeRecord stale = t.stat("/f");                 // thread A: resolve in open()
+      InodeRecord stale = t.inode(t.stat("/f").ino()); // thread A: resolve in open()
       long fhB = t.open("/f");                          // thread B
       byte[] big = TestData.bytes(2, 100_000);
       t.write(fhB, 0, big, 0, big.length);
@@ -150,7 +152,7 @@ class FileTreeConsistencyTest {
   @Test
   void explicitMtimeSetWhileDirtySurvivesTheFold() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
-      FileTree t = s.tree();
+      FileTree t = Internals.tree(s);
       long fh = t.create("/f", 0644, 0, 0);
       byte[] d = TestData.bytes(1, 5000);
       t.write(fh, 0, d, 0, d.length);
@@ -170,7 +172,7 @@ class FileTreeConsistencyTest {
   @Test
   void foldOfTheOldFileBeforeCommitPendingKeepsRefcounts() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
-      FileTree t = s.tree();
+      FileTree t = Internals.tree(s);
       byte[] shared = TestData.bytes(1, 400_000);
       t.writeFile("/a", new ByteArrayInputStream(shared), Attributes.none());
       t.writeFile("/c", new ByteArrayInputStream(shared), Attributes.none());
@@ -180,9 +182,9 @@ class FileTreeConsistencyTest {
       t.release(fh);          // fold: replaces the first extent
       t.commitPending();
       java.util.Map<io.chunkstore.id.BlockId, Long> recount = new java.util.HashMap<>();
-      s.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+      Internals.index(s).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
       java.util.Map<io.chunkstore.id.BlockId, Long> stored = new java.util.HashMap<>();
-      s.index().forEachRef((id, n) -> { if (n != 0) stored.put(id, n); });
+      Internals.index(s).forEachRef((id, n) -> { if (n != 0) stored.put(id, n); });
       assertEquals(recount, stored, "refcounts vs. extents");
     }
   }

@@ -3,11 +3,13 @@ package io.chunkstore.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chunkstore.Attributes;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.StoreStats;
 import io.chunkstore.TestData;
 import io.chunkstore.index.Counter;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,10 +26,10 @@ class HoleCountTest {
 
   private static long recount(ChunkStore s) {
     long[] holes = {0};
-    s.index().forEachInode(n -> {
+    Internals.index(s).forEachInode(n -> {
       if (n.isRegularFile() && n.nlink() > 0) {
         long[] stored = {0};
-        s.index().forEachExtent(n.ino(), e -> stored[0] += e.length());
+        Internals.index(s).forEachExtent(n.ino(), e -> stored[0] += e.length());
         holes[0] += n.size() - stored[0];
       }
     });
@@ -35,7 +37,7 @@ class HoleCountTest {
   }
 
   private static void check(ChunkStore s, String after) {
-    assertEquals(recount(s), s.index().counter(Counter.HOLE_BYTES), "hole bytes after " + after);
+    assertEquals(recount(s), Internals.index(s).counter(Counter.HOLE_BYTES), "hole bytes after " + after);
   }
 
   @Test
@@ -52,7 +54,7 @@ class HoleCountTest {
       assertTrue(st.holeBytes() > 95L << 20, "holes: " + st.holeBytes());
       assertTrue(st.dedupRatio() < 1.5, "the zeros are not dedup: " + st.dedupRatio());
 
-      FileTree t = s.tree();
+      FileTree t = Internals.tree(s);
       long fh = t.open("/sparse.img");
       t.write(fh, 30L << 20, data, 0, 200_000); // into a hole
       t.flush(fh);

@@ -2,10 +2,11 @@ package io.chunkstore.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.chunkstore.StoreConfig;
 import io.chunkstore.TestData;
 import io.chunkstore.backend.FaultInjectingBackend;
 import io.chunkstore.backend.LocalDiskBackend;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import io.chunkstore.fs.FileTree;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Index;

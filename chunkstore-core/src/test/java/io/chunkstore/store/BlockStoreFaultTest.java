@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chunkstore.StoreConfig;
 import io.chunkstore.TestData;
 import io.chunkstore.backend.FaultInjectingBackend;
 import io.chunkstore.backend.LocalDiskBackend;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import io.chunkstore.fs.FileTree;
 import io.chunkstore.index.Index;
 import java.io.ByteArrayInputStream;

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.StoreConfig;
 import io.chunkstore.id.BlockId;
 import io.chunkstore.id.PackId;
 import io.chunkstore.index.BlockRecord;
+import io.chunkstore.internal.Internals;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -42,7 +44,7 @@ class DeadSpaceTest {
   }
 
   private static void importFile(ChunkStore s, String path, long seed, int size) throws Exception {
-    s.importFile(path, random(seed, size), io.chunkstore.fs.Attributes.none());
+    s.importFile(path, random(seed, size), io.chunkstore.Attributes.none());
   }
 
   private record Frame(PackId pack, long offset) {}
@@ -52,7 +54,7 @@ class DeadSpaceTest {
     Map<Frame, Integer> length = new HashMap<>();
     Set<Frame> touched = new HashSet<>();
     Set<Frame> live = new HashSet<>();
-    s.index().forEachBlockWithRefCount((id, rec, refs) -> {
+    Internals.index(s).forEachBlockWithRefCount((id, rec, refs) -> {
       Frame f = new Frame(rec.pack(), rec.frameOffset());
       length.put(f, rec.frameLength());
       (refs > 0 ? live : touched).add(f);
@@ -68,7 +70,7 @@ class DeadSpaceTest {
       write(s, "/a", 1, 700_000);
       write(s, "/b", 2, 300_000);
       s.flush();
-      DeadSpace d = DeadSpace.measure(s.index());
+      DeadSpace d = DeadSpace.measure(Internals.index(s));
       assertEquals(new DeadSpace(0, 0, 0, Map.of()), d);
     }
   }
@@ -83,11 +85,11 @@ class DeadSpaceTest {
       s.delete("/b");
       Map<Frame, Integer> frames = new HashMap<>();
       long[] raw = new long[1];
-      s.index().forEachBlock((id, rec) -> {
+      Internals.index(s).forEachBlock((id, rec) -> {
         frames.put(new Frame(rec.pack(), rec.frameOffset()), rec.frameLength());
         raw[0] += rec.length();
       });
-      DeadSpace d = DeadSpace.measure(s.index());
+      DeadSpace d = DeadSpace.measure(Internals.index(s));
       assertEquals(s.stats().uniqueBlocks(), d.blocks());
       assertEquals(raw[0], d.rawBytes());
       assertEquals(frames.values().stream().mapToLong(Integer::longValue).sum(), d.storedBytes());
@@ -109,7 +111,7 @@ class DeadSpaceTest {
         s.delete("/a" + i);
       }
       long[] bounds = frameBounds(s);
-      DeadSpace d = DeadSpace.measure(s.index());
+      DeadSpace d = DeadSpace.measure(Internals.index(s));
       assertTrue(bounds[0] < bounds[1], "some frames mix the deleted and the kept files: " + bounds[0] + " < " + bounds[1]);
       assertTrue(d.storedBytes() >= bounds[0] && d.storedBytes() <= bounds[1],
           d.storedBytes() + " within [" + bounds[0] + ", " + bounds[1] + "]");
@@ -125,9 +127,9 @@ class DeadSpaceTest {
       s.sync();
       s.delete("/a");
       assertEquals(0, s.stats().storedBytes(), "nothing sealed yet");
-      assertEquals(0, DeadSpace.measure(s.index()).storedBytes());
+      assertEquals(0, DeadSpace.measure(Internals.index(s)).storedBytes());
       s.flush();
-      assertTrue(DeadSpace.measure(s.index()).storedBytes() > 0, "sealed, the dead blocks count");
+      assertTrue(DeadSpace.measure(Internals.index(s)).storedBytes() > 0, "sealed, the dead blocks count");
     }
   }
 
@@ -141,7 +143,7 @@ class DeadSpaceTest {
       s.delete("/c");
       Map<BlockId, Long> seen = new HashMap<>();
       Map<BlockId, BlockRecord> records = new HashMap<>();
-      s.index().forEachBlockWithRefCount((id, rec, refs) -> {
+      Internals.index(s).forEachBlockWithRefCount((id, rec, refs) -> {
         seen.put(id, refs);
         records.put(id, rec);
       });
@@ -149,8 +151,8 @@ class DeadSpaceTest {
       Set<Long> counts = new HashSet<>(seen.values());
       assertTrue(counts.contains(0L) && counts.contains(2L), "dead and doubly used blocks: " + counts);
       for (Map.Entry<BlockId, Long> e : seen.entrySet()) {
-        assertEquals(s.index().refCount(e.getKey()), e.getValue(), "refcount of " + e.getKey());
-        assertEquals(s.index().block(e.getKey()).orElseThrow(), records.get(e.getKey()));
+        assertEquals(Internals.index(s).refCount(e.getKey()), e.getValue(), "refcount of " + e.getKey());
+        assertEquals(Internals.index(s).block(e.getKey()).orElseThrow(), records.get(e.getKey()));
       }
     }
   }

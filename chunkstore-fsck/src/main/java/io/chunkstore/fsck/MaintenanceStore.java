@@ -9,8 +9,9 @@ import io.chunkstore.hashing.Hasher;
 import io.chunkstore.hashing.Hashers;
 import io.chunkstore.id.PackId;
 import io.chunkstore.index.Index;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.store.StoreDirectory;
-import io.chunkstore.store.StoreException;
+import io.chunkstore.StoreException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ public final class MaintenanceStore implements Closeable {
    * checks, and an online gc. Closing the view leaves the store open.
    */
   public static MaintenanceStore of(io.chunkstore.ChunkStore open) {
-    return new MaintenanceStore(open.storeDirectory(), open.index(), open.backend(), false);
+    return new MaintenanceStore(Internals.storeDirectory(open), Internals.index(open), Internals.backend(open), false);
   }
 
   /**
@@ -82,7 +83,7 @@ public final class MaintenanceStore implements Closeable {
    * runs while writes go on. Closing it releases the snapshot.
    */
   public static MaintenanceStore snapshotOf(io.chunkstore.ChunkStore open) {
-    return new MaintenanceStore(open.storeDirectory(), open.index().snapshot(), open.backend(), false, open.index());
+    return new MaintenanceStore(Internals.storeDirectory(open), Internals.index(open).snapshot(), Internals.backend(open), false, Internals.index(open));
   }
 
   /** True for a view of a store that a process (a mount) has open: writers may be at work. */

@@ -1,6 +1,7 @@
 package io.chunkstore.fsck;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 
 /**
@@ -14,7 +15,7 @@ public final class OnlineCheck {
   /** The structural check and, with {@code readData}, the read of every block in {@code subset}. */
   public static Report run(ChunkStore open, boolean readData, Subset subset, ProgressListener progress,
       Cancellation cancel) throws IOException {
-    open.maintenanceLock().lock();
+    Internals.maintenanceLock(open).lock();
     try (MaintenanceStore view = MaintenanceStore.snapshotOf(open)) {
       Report r = StructuralCheck.run(view, progress, cancel);
       if (readData) {
@@ -22,7 +23,7 @@ public final class OnlineCheck {
       }
       return r;
     } finally {
-      open.maintenanceLock().unlock();
+      Internals.maintenanceLock(open).unlock();
     }
   }
 }

@@ -8,6 +8,7 @@ import io.chunkstore.hashing.Hasher;
 import io.chunkstore.id.BlockId;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Index;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.pack.PreparedBlock;
 import io.chunkstore.store.BlockStore;
 import java.io.IOException;
@@ -38,7 +39,7 @@ public final class RepairFrom {
     }
     Report report = new Report();
     try (ChunkStore store = ChunkStore.open(root)) {
-      Index index = store.index();
+      Index index = Internals.index(store);
       Map<BlockId, Set<Long>> wanted = missingBlocks(index);
       report.figure("missingBefore", wanted.size());
       Set<Long> hurtBefore = new HashSet<>();
@@ -82,7 +83,7 @@ public final class RepairFrom {
 
   private static void restore(ChunkStore store, Path source, Set<BlockId> wanted, Report report,
       ProgressListener progress, Cancellation cancel) throws IOException {
-    BlockStore blocks = store.blocks();
+    BlockStore blocks = Internals.blocks(store);
     Chunker chunker = blocks.chunker();
     Hasher hasher = blocks.hasher();
     Codec codec = Codecs.parse(store.config().compression());
@@ -129,7 +130,7 @@ public final class RepairFrom {
       }
     }
     progress.done();
-    try (Batch b = store.index().batch()) {
+    try (Batch b = Internals.index(store).batch()) {
       blocks.commit(b, true);
     }
     store.flush();

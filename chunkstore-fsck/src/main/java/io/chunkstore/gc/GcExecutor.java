@@ -20,13 +20,14 @@ import io.chunkstore.index.BlockRecord;
 import io.chunkstore.index.Counter;
 import io.chunkstore.index.Index;
 import io.chunkstore.index.PackRecord;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.pack.CorruptPackException;
 import io.chunkstore.pack.PackEntry;
 import io.chunkstore.pack.PackManifest;
 import io.chunkstore.pack.PreparedBlock;
 import io.chunkstore.pack.SuperChunkReader;
 import io.chunkstore.pack.SuperChunkWriter;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,15 +159,15 @@ public final class GcExecutor {
   /** As {@link #runOnline(ChunkStore, double, ProgressListener, Cancellation)}, leaving at most {@code maxUnused} unused. */
   public static GcResult runOnline(ChunkStore open, double rewriteBelow, double maxUnused, ProgressListener progress,
       Cancellation cancel) throws IOException {
-    open.maintenanceLock().lock(); // one gc at a time
+    Internals.maintenanceLock(open).lock(); // one gc at a time
     try {
       MaintenanceStore store = MaintenanceStore.of(open);
-      GcExecutor x = new GcExecutor(store, Writers.of(open.blocks()), progress, cancel);
+      GcExecutor x = new GcExecutor(store, Writers.of(Internals.blocks(open)), progress, cancel);
       x.removeOwnLeftovers();
       x.execute(GcPlanner.plan(store, rewriteBelow, maxUnused));
       return x.result;
     } finally {
-      open.maintenanceLock().unlock();
+      Internals.maintenanceLock(open).unlock();
     }
   }
 
@@ -328,7 +329,7 @@ public final class GcExecutor {
     } finally {
       progress.done();
     }
-    index.backupTo(store.directory().metaDir(), ChunkStore.METADATA_BACKUPS_KEPT);
+    index.backupTo(store.directory().metaDir(), Internals.METADATA_BACKUPS_KEPT);
     store.directory().permissions().fix(store.directory().metaDir());
   }
 

@@ -14,6 +14,7 @@ import io.chunkstore.fsck.ProgressListener;
 import io.chunkstore.fsck.Report;
 import io.chunkstore.fsck.ReportJson;
 import io.chunkstore.fsck.Subset;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.store.DeadSpace;
 import java.io.IOException;
 import java.util.concurrent.Executors;
@@ -86,7 +87,7 @@ public final class MaintenanceControl {
     timer.scheduleWithFixedDelay(() -> {
       try {
         long stored = store.stats().storedBytes();
-        long dead = DeadSpace.measure(store.index()).storedBytes();
+        long dead = DeadSpace.measure(Internals.index(store)).storedBytes();
         if (stored > 0 && dead * 100 > (long) percent * stored) {
           log.info("autogc: {} of {} stored bytes are dead (over {}%); collecting", dead, stored, percent);
           GcExecutor.GcResult r = GcExecutor.runOnline(store, GcPlanner.DEFAULT_REWRITE_BELOW, ProgressListener.NONE,
@@ -97,7 +98,7 @@ public final class MaintenanceControl {
         log.warn("autogc: {}", e.getMessage());
       }
     }, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
-    store.onClose(timer::shutdownNow);
+    Internals.onClose(store, timer::shutdownNow);
   }
 
   /** Progress sent to the client as JSON lines, four a second at most; a client that leaves cancels. */

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.index.Index;
-import io.chunkstore.store.StoreException;
+import io.chunkstore.StoreException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -216,7 +216,7 @@ class DamageTest {
     Path target = f.root.resolve("packs").resolve(stray.getParent().getFileName()).resolve(stray.getFileName());
     Files.createDirectories(target.getParent());
     Files.copy(stray, target);
-    io.chunkstore.store.StorePermissions.ownerOnly().fix(f.root); // a copy made with the umask's modes
+    io.chunkstore.StorePermissions.ownerOnly().fix(f.root); // a copy made with the umask's modes
     Report r = f.check();
     assertEquals(List.of(Finding.Kind.ORPHAN_PACK), r.errors().stream().map(Finding::kind).toList());
     StoreFixture.assertClean(f.repair(false));

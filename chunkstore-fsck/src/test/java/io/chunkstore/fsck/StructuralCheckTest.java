@@ -8,6 +8,7 @@ import io.chunkstore.id.BlockId;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Counter;
 import io.chunkstore.index.Extent;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,12 +39,12 @@ class StructuralCheckTest {
     StoreFixture f = StoreFixture.create(tmp.resolve("s"), 2, 12);
     BlockId victim;
     try (ChunkStore s = ChunkStore.open(f.root)) {
-      List<Extent> ext = s.tree().extents(s.tree().stat("/docs/file-0").ino());
+      List<Extent> ext = Internals.tree(s).extents(Internals.tree(s).stat("/docs/file-0").ino());
       victim = ext.get(0).block();
-      try (Batch b = s.index().batch()) {
+      try (Batch b = Internals.index(s).batch()) {
         b.addRef(victim, -1); // as if one batch's refcount change had been lost
         b.addCounter(Counter.LOGICAL_BYTES, 12345);
-        s.index().write(b, true);
+        Internals.index(s).write(b, true);
       }
     }
     Report r = f.check();
@@ -63,15 +64,15 @@ class StructuralCheckTest {
     StoreFixture f = StoreFixture.create(tmp.resolve("s"), 3, 6);
     long unreachable;
     try (ChunkStore s = ChunkStore.open(f.root)) {
-      var file = s.tree().stat("/media/file-2");
-      var dir = s.tree().stat("/docs");
+      var file = Internals.tree(s).stat("/media/file-2");
+      var dir = Internals.tree(s).stat("/docs");
       unreachable = file.ino();
-      try (Batch b = s.index().batch()) {
-        b.deleteDirEntry(s.tree().stat("/media").ino(), "file-2"); // the inode stays: unreachable
+      try (Batch b = Internals.index(s).batch()) {
+        b.deleteDirEntry(Internals.tree(s).stat("/media").ino(), "file-2"); // the inode stays: unreachable
         b.putDirEntry(dir.ino(), new io.chunkstore.index.DirEntry("ghost", 999_999, 0100644)); // names nothing
-        var d = s.index().inode(dir.ino()).orElseThrow();
+        var d = Internals.index(s).inode(dir.ino()).orElseThrow();
         b.putInode(d.withNlink(d.nlink() + 5, d.ctimeNanos()));
-        s.index().write(b, true);
+        Internals.index(s).write(b, true);
       }
     }
     Report r = f.check();

@@ -11,6 +11,7 @@ import io.chunkstore.fsck.GcFixture;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.fsck.ProgressListener;
 import io.chunkstore.index.Batch;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,10 +72,10 @@ class GcTest {
   void gcRefusesAStoreWhoseRefcountsAreWrong() throws IOException {
     GcFixture f = GcFixture.create(tmp.resolve("s"), 9, 6);
     try (ChunkStore s = ChunkStore.open(f.root())) {
-      var ext = s.tree().extents(s.tree().stat(f.files().keySet().iterator().next()).ino());
-      try (Batch b = s.index().batch()) {
+      var ext = Internals.tree(s).extents(Internals.tree(s).stat(f.files().keySet().iterator().next()).ino());
+      try (Batch b = Internals.index(s).batch()) {
         b.addRef(ext.get(0).block(), -5);
-        s.index().write(b, true);
+        Internals.index(s).write(b, true);
       }
     }
     long before = f.bytesOnDisk();

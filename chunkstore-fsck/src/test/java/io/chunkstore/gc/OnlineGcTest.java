@@ -11,7 +11,7 @@ import io.chunkstore.fsck.OnlineCheck;
 import io.chunkstore.fsck.ProgressListener;
 import io.chunkstore.fsck.Report;
 import io.chunkstore.fsck.Subset;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ class OnlineGcTest {
               } else if (r.nextBoolean()) {
                 // a bulk import: its dedup hits wait a while before they are committed
                 byte[] b = pool.get(r.nextInt(pool.size()));
-                s.importFile(path, new ByteArrayInputStream(b), io.chunkstore.fs.Attributes.none());
+                s.importFile(path, new ByteArrayInputStream(b), io.chunkstore.Attributes.none());
                 Thread.sleep(r.nextInt(40));
                 s.sync();
                 expected.put(path, b);

@@ -2,11 +2,12 @@ package io.chunkstore.fuse;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.StoreStats;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import io.chunkstore.fs.FileTree;
 import io.chunkstore.fs.IsDirectoryException;
-import io.chunkstore.index.DirEntry;
-import io.chunkstore.index.InodeRecord;
+import io.chunkstore.fs.DirectoryEntry;
+import io.chunkstore.fs.Stat;
+import io.chunkstore.internal.Internals;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ public final class ChunkstoreFuse extends FuseStubFS {
   /** An adapter over {@code store}; loading libfuse happens here and fails if it is missing. */
   public ChunkstoreFuse(ChunkStore store) {
     this.store = store;
-    this.tree = store.tree();
+    this.tree = Internals.tree(store);
     // fuse_operations.flag_utime_omit_ok (bit 2 of the flag word): without it libfuse 2 drops
     // utimensat calls that set only one of the two times (touch -m, touch -a).
     // jnr-fuse declares the flag word as padding, whose offset() only reflection reaches.
@@ -130,7 +131,7 @@ public final class ChunkstoreFuse extends FuseStubFS {
     }
   }
 
-  private void fill(InodeRecord n, FileStat st) {
+  private void fill(Stat n, FileStat st) {
     st.st_ino.set(n.ino());
     st.st_mode.set(n.mode());
     st.st_nlink.set(n.nlink());
@@ -262,10 +263,10 @@ public final class ChunkstoreFuse extends FuseStubFS {
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
     try {
-      List<DirEntry> entries = tree.list(path);
+      List<DirectoryEntry> entries = tree.list(path);
       filter.apply(buf, ".", null, 0);
       filter.apply(buf, "..", null, 0);
-      for (DirEntry e : entries) {
+      for (DirectoryEntry e : entries) {
         if (filter.apply(buf, e.name(), null, 0) != 0) {
           break;
         }

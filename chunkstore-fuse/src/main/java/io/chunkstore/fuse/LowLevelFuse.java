@@ -2,10 +2,11 @@ package io.chunkstore.fuse;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.StoreStats;
-import io.chunkstore.fs.Attributes;
+import io.chunkstore.Attributes;
 import io.chunkstore.fs.FileTree;
-import io.chunkstore.index.DirEntry;
-import io.chunkstore.index.InodeRecord;
+import io.chunkstore.fs.DirectoryEntry;
+import io.chunkstore.fs.Stat;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -136,9 +137,9 @@ final class LowLevelFuse {
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile String refusal;
   /** Open directories: the listing READDIR pages through, taken at offset 0. */
-  private final Map<Long, List<DirEntry>> directories = new ConcurrentHashMap<>();
+  private final Map<Long, List<DirectoryEntry>> directories = new ConcurrentHashMap<>();
   /** The listing of a directory handle not read yet (compared by identity). */
-  private static final List<DirEntry> UNLISTED = new ArrayList<>();
+  private static final List<DirectoryEntry> UNLISTED = new ArrayList<>();
   private final AtomicLong nextDirectory = new AtomicLong(1);
   private final long entrySec;
   private final int entryNsec;
@@ -149,7 +150,7 @@ final class LowLevelFuse {
 
   LowLevelFuse(ChunkStore store, FuseChannel channel, Settings settings) {
     this.store = store;
-    this.tree = store.tree();
+    this.tree = Internals.tree(store);
     this.channel = channel;
     this.settings = settings;
     entrySec = (long) settings.entryTimeout();
@@ -516,7 +517,7 @@ final class LowLevelFuse {
   }
 
   private int readdir(long node, long fh, long offset, int size, boolean plus, ByteBuffer out) throws IOException {
-    List<DirEntry> entries = directories.get(fh);
+    List<DirectoryEntry> entries = directories.get(fh);
     if (entries == null) {
       return -ErrorCodes.EBADF();
     }
@@ -532,12 +533,12 @@ final class LowLevelFuse {
       if (i < 2) {
         name = i == 0 ? "." : "..";
         ino = node;
-        type = InodeRecord.S_IFDIR >> 12;
+        type = Stat.S_IFDIR >> 12;
       } else {
-        DirEntry e = entries.get((int) (i - 2));
+        DirectoryEntry e = entries.get((int) (i - 2));
         name = e.name();
         ino = e.ino();
-        type = (e.mode() & InodeRecord.S_IFMT) >> 12;
+        type = (e.mode() & Stat.S_IFMT) >> 12;
       }
       byte[] nb = name.getBytes(StandardCharsets.UTF_8);
       int dirent = (24 + nb.length + 7) & ~7;
@@ -546,7 +547,7 @@ final class LowLevelFuse {
         break;
       }
       if (plus) {
-        InodeRecord n = null;
+        Stat n = null;
         if (i >= 2) {
           try {
             n = tree.statInode(ino);
@@ -569,17 +570,17 @@ final class LowLevelFuse {
     return 0;
   }
 
-  private void putEntry(ByteBuffer out, InodeRecord n) {
+  private void putEntry(ByteBuffer out, Stat n) {
     out.putLong(n.ino()).putLong(0).putLong(entrySec).putLong(attrSec).putInt(entryNsec).putInt(attrNsec);
     putAttr(out, n);
   }
 
-  private void putAttrOut(ByteBuffer out, InodeRecord n) {
+  private void putAttrOut(ByteBuffer out, Stat n) {
     out.putLong(attrSec).putInt(attrNsec).putInt(0);
     putAttr(out, n);
   }
 
-  private void putAttr(ByteBuffer out, InodeRecord n) {
+  private void putAttr(ByteBuffer out, Stat n) {
     // blocks count what is stored, not holes: cp and tar keep a file sparse by them
     out.putLong(n.ino()).putLong(n.size()).putLong((tree.allocatedBytes(n) + 511) / 512);
     out.putLong(Math.floorDiv(n.atimeNanos(), 1_000_000_000L));

@@ -3,6 +3,7 @@ package io.chunkstore.fuse;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.control.ControlSetup;
 import io.chunkstore.control.StoreControl;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -362,7 +363,7 @@ public final class Mounter {
       adapter.close();
       try {
         try {
-          store.tree().flushAll();
+          Internals.tree(store).flushAll();
         } finally {
           store.close();
           log.info("store {} closed", storeDir);

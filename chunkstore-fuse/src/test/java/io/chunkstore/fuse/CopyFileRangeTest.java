@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chunkstore.ChunkStore;
 import io.chunkstore.id.BlockId;
 import io.chunkstore.index.Extent;
+import io.chunkstore.internal.Internals;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class CopyFileRangeTest extends MountTestBase {
 
     try (ChunkStore s = ChunkStore.open(mount.store())) {
       Set<BlockId> source = blocksOf(s, "/src");
-      List<Extent> tail = s.tree().extents(s.tree().stat("/tail").ino());
+      List<Extent> tail = Internals.tree(s).extents(Internals.tree(s).stat("/tail").ino());
       assertTrue(source.containsAll(tail.stream().map(Extent::block).collect(Collectors.toSet())),
           "the copy names only blocks of the source");
       assertNotEquals(0, tail.get(0).blockOffset(), "the copy starts inside a source block");
@@ -72,6 +73,6 @@ class CopyFileRangeTest extends MountTestBase {
   }
 
   private static Set<BlockId> blocksOf(ChunkStore s, String path) throws Exception {
-    return s.tree().extents(s.tree().stat(path).ino()).stream().map(Extent::block).collect(Collectors.toSet());
+    return Internals.tree(s).extents(Internals.tree(s).stat(path).ino()).stream().map(Extent::block).collect(Collectors.toSet());
   }
 }

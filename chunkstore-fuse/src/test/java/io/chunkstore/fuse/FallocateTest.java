@@ -23,7 +23,7 @@ class FallocateTest extends MountTestBase {
   @Test
   void preallocatingGrowsTheFileAndPunchingAHoleDropsItsBlocks() throws Exception {
     FuseTests.requireTool("fallocate", "util-linux");
-    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(),
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.StoreConfig.defaults(),
         MountedStore.strictOptions());
     Path pre = mount.path("pre");
     FuseTests.Result r = FuseTests.run(T, "fallocate", "-l", "10M", pre.toString());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chunkstore.ChunkStore;
 import io.chunkstore.id.BlockId;
+import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -173,9 +174,9 @@ final class FuseTests {
   /** Every stored refcount equals the number of extents that name the block, and no orphans remain. */
   static void assertRefcountsMatchExtents(ChunkStore s) {
     Map<BlockId, Long> recount = new HashMap<>();
-    s.index().forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
+    Internals.index(s).forEachExtent((ino, e) -> recount.merge(e.block(), 1L, Long::sum));
     Map<BlockId, Long> stored = new HashMap<>();
-    s.index().forEachRef((id, n) -> {
+    Internals.index(s).forEachRef((id, n) -> {
       if (n != 0) {
         stored.put(id, n);
       }
@@ -190,7 +191,7 @@ final class FuseTests {
     }
     assertEquals(List.of(), wrong, "refcounts that differ from a recount of the extents");
     for (BlockId id : recount.keySet()) {
-      assertTrue(s.index().block(id).isPresent(), "referenced block " + id + " is indexed");
+      assertTrue(Internals.index(s).block(id).isPresent(), "referenced block " + id + " is indexed");
     }
   }
 

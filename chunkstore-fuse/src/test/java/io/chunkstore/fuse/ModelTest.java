@@ -49,7 +49,7 @@ class ModelTest extends MountTestBase {
 
   @BeforeEach
   void mount() throws Exception {
-    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.StoreConfig.defaults(), MountedStore.strictOptions());
   }
 
   /** One operation with all of its random choices made, so that it does the same on both sides. */

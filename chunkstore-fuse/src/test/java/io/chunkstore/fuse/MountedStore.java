@@ -1,7 +1,7 @@
 package io.chunkstore.fuse;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

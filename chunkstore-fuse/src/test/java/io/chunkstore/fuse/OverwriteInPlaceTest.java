@@ -11,6 +11,7 @@ import io.chunkstore.hashing.BouncyCastleBlake3Hasher;
 import io.chunkstore.hashing.Hasher;
 import io.chunkstore.hashing.Hashers;
 import io.chunkstore.id.BlockId;
+import io.chunkstore.internal.Internals;
 import io.chunkstore.pack.SuperChunkReader;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,7 +44,7 @@ class OverwriteInPlaceTest extends MountTestBase {
   @BeforeEach
   void mount() throws Exception {
     mount = MountedStore.create(tmp.resolve("fuse"),
-        io.chunkstore.store.StoreConfig.defaults().withPackSize(4 << 20), MountedStore.defaultOptions());
+        io.chunkstore.StoreConfig.defaults().withPackSize(4 << 20), MountedStore.defaultOptions());
   }
 
   @Test
@@ -89,7 +90,7 @@ class OverwriteInPlaceTest extends MountTestBase {
     try (ChunkStore s = ChunkStore.open(mount.store())) {
       List<String> wrong = new ArrayList<>();
       Hasher hasher = Hashers.byName(s.config().hash());
-      s.index().forEachBlock((id, rec) -> {
+      Internals.index(s).forEachBlock((id, rec) -> {
         if (id.equals(BlockId.wrap(new byte[BlockId.LENGTH])) && wrong.size() < 10) {
           wrong.add("block " + id.hex() + " in pack " + rec.pack() + " at " + rec.frameOffset() + " ("
               + rec.length() + " bytes), true hash " + trueHash(s, hasher, id, rec.length()));
@@ -100,7 +101,7 @@ class OverwriteInPlaceTest extends MountTestBase {
       Hasher reference = referenceHasher(s.config().hash());
       LocalDiskBackend packs = new LocalDiskBackend(s.directory().resolve("packs"));
       Map<String, byte[]> frames = new java.util.HashMap<>();
-      s.index().forEachBlock((id, rec) -> {
+      Internals.index(s).forEachBlock((id, rec) -> {
         try {
           byte[] frame = frames.computeIfAbsent(rec.pack() + "@" + rec.frameOffset(), k -> {
             try {
@@ -141,7 +142,7 @@ class OverwriteInPlaceTest extends MountTestBase {
       }
       assertTrue(checked[0] > OPS, "every indexed block was hashed again: " + checked[0]);
       FuseTests.assertRefcountsMatchExtents(s);
-      assertEquals(0, s.index().orphans().size());
+      assertEquals(0, Internals.index(s).orphans().size());
     }
   }
 
@@ -155,7 +156,7 @@ class OverwriteInPlaceTest extends MountTestBase {
     try {
       byte[] raw = new byte[length];
       // read() checks the hash, so go around it: find the bytes through the pack reader
-      var rec = s.index().block(id).orElseThrow();
+      var rec = Internals.index(s).block(id).orElseThrow();
       byte[] frame = io.chunkstore.pack.SuperChunkReader.readFrame(new io.chunkstore.backend.LocalDiskBackend(
           s.directory().resolve("packs")), rec.pack(), rec.frameOffset(), rec.frameLength(),
           io.chunkstore.compress.Codecs::byId);

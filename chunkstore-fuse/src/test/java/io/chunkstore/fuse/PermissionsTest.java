@@ -30,7 +30,7 @@ class PermissionsTest extends MountTestBase {
   @Test
   void anOrdinaryUserIsRefusedRootsFilesAndMayDoAnythingInItsOwnDirectory() throws Exception {
     Path script = FuseTests.resource("as_nobody.py", tmp);
-    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(),
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.StoreConfig.defaults(),
         new Mounter.Options(false, true, true, List.of(), 64L << 20, 64L << 20, false));
     Path reference = tmp.resolve("reference");
     Files.createDirectory(reference);

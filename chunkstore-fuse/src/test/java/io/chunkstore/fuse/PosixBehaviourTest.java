@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class PosixBehaviourTest extends MountTestBase {
   @BeforeEach
   void mount() throws Exception {
-    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.store.StoreConfig.defaults(), MountedStore.strictOptions());
+    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.StoreConfig.defaults(), MountedStore.strictOptions());
   }
 
   @Test

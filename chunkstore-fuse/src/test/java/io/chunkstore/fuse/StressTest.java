@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.internal.Internals;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ class StressTest extends MountTestBase {
     mount.close();
     try (ChunkStore s = ChunkStore.open(mount.store())) {
       FuseTests.assertRefcountsMatchExtents(s);
-      assertTrue(s.index().orphans().isEmpty(), "orphans after a clean unmount: " + s.index().orphans());
+      assertTrue(Internals.index(s).orphans().isEmpty(), "orphans after a clean unmount: " + Internals.index(s).orphans());
     }
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chunkstore.store.StoreException;
+import io.chunkstore.StoreException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;

@@ -3,7 +3,7 @@ package io.chunkstore.tahoe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.chunkstore.ChunkStore;
-import io.chunkstore.store.StoreConfig;
+import io.chunkstore.StoreConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.chunkstore.fs;
+package io.chunkstore;
 
 /**
  * The attributes a caller gives a new or changed file: permissions, owner and times. A field

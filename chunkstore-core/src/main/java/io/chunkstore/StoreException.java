@@ -1,4 +1,4 @@
-package io.chunkstore.store;
+package io.chunkstore;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.chunkstore.store;
+package io.chunkstore;
 
 import static io.chunkstore.store.StoreModes.mode;
 import static io.chunkstore.store.StoreModes.notPrivate;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chunkstore.ChunkStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.chunkstore.store;
+package io.chunkstore;
 
 import io.chunkstore.chunking.Chunkers;
 import io.chunkstore.compress.Codecs;

@@ -133,10 +133,15 @@ public final class FileTree {
     synchronized (treeLock) {
       f = openFiles.get(n.ino());
     }
-    if (f == null || !f.isDirty()) {
+    if (f == null) {
       return n;
     }
-    return n.withContent(f.size(), f.mtimeNanos());
+    if (f.isDirty()) {
+      return n.withContent(f.size(), f.mtimeNanos());
+    }
+    // Clean now, but n may have been read before a background fold committed: a stale record
+    // would show a smaller size than the writes that came before this call. Read it again.
+    return index.inode(n.ino()).orElse(n);
   }
 
   /** The inode numbered {@code ino}, as committed. */

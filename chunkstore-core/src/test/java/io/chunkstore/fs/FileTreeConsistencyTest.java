@@ -188,4 +188,37 @@ class FileTreeConsistencyTest {
       assertEquals(recount, stored, "refcounts vs. extents");
     }
   }
+
+  /**
+   * A stat that reads the inode just before a background fold commits, and checks the open file just
+   * after, must not report the older, smaller size: the kernel would cut its cached size back to it
+   * and answer lseek(SEEK_DATA) past it with ENXIO (seen as stress-ng's seek failures). Each round
+   * stages exactly one fold piece, so the file is clean the moment its background fold commits.
+   */
+  @Test
+  void statNeverShowsLessThanWasWrittenWhileABackgroundFoldCommits() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      FileTree t = Internals.tree(s);
+      byte[] piece = TestData.bytes(3, (int) OpenFile.FOLD_BYTES);
+      long stats = 0;
+      for (int round = 0; round < 12; round++) {
+        String path = "/f" + round;
+        long fh = t.create(path, 0644, 0, 0);
+        t.write(fh, 0, piece, 0, piece.length); // hands the piece to a background fold
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long size;
+        do {
+          size = t.stat(path).size();
+          assertEquals(piece.length, size, "stat during the fold of round " + round);
+          stats++;
+        } while (Internals.index(s).inode(t.stat(path).ino()).orElseThrow().size() != piece.length
+            && System.nanoTime() < deadline);
+        for (int i = 0; i < 1000; i++) { // and right after it committed
+          assertEquals(piece.length, t.stat(path).size(), "stat after the fold of round " + round);
+        }
+        t.release(fh);
+      }
+      assertTrue(stats > 100, "only " + stats + " stats ran during the folds: the race was hardly tried");
+    }
+  }
 }

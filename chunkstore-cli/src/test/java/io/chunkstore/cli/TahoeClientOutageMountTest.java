@@ -36,9 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Tahoe client node goes away under a mounted store and comes back: what a user of the mount
  * sees. Reads of data the mount has cached keep working, writes and fsync keep succeeding and
- * queue on local disk ({@code chunkstore stats}, through the control socket, shows the backlog and
- * why), and once the node is back the queue drains; after a remount with an empty pack cache every
- * file reads back identical from the grid, and fsck finds nothing wrong.
+ * queue on local disk ({@code chunkstore stats}, through the control socket, shows the backlog
+ * and why), a read of data that only the grid has fails with EIO instead of hanging, and once the
+ * node is back the queue drains and that read works; after a remount with an empty pack cache
+ * every file reads back identical from the grid, and fsck finds nothing wrong.
  *
  * <p>Every mounted read and write runs with a deadline, so that a mount that hangs on the missing
  * node fails the test instead of stalling it. Before each read the kernel's page cache of the file
@@ -97,6 +98,8 @@ class TahoeClientOutageMountTest {
     write("old/a", 3L * (1 << 20) + 5, 1, files);
     write("old/b", 5L << 20, 2, files);
     write("old/small", 4000, 3, files);
+    Map<String, Expected> unread = new LinkedHashMap<>();
+    write("old/unread", (3L << 20) + 11, 8, unread); // its last packs are in no cache
     unmount();
     assertEquals(0, GridStores.count(queue), "the unmount drained the queue");
     daemon = mount(store, "mount2", "-o", "cache=1M");
@@ -107,6 +110,16 @@ class TahoeClientOutageMountTest {
     grid.client().stop();
     try {
       assertFilesReadBack(files, "client node down, from the pack cache");
+      Path uncached = mountPoint.resolve("old").resolve("unread");
+      String failure = within("read a file that is in no cache", () -> {
+        try {
+          GridStores.sha256(Files.newInputStream(uncached));
+          return "read";
+        } catch (IOException e) {
+          return String.valueOf(e.getMessage());
+        }
+      });
+      assertTrue(failure.contains("Input/output error"), "data the grid alone has is EIO: " + failure);
 
       write("new/c", 4L << 20, 4, files);
       write("new/d", (5L << 19) + 77, 5, files);
@@ -139,6 +152,7 @@ class TahoeClientOutageMountTest {
     }
     assertEquals(0, stats.path("uploadBacklogPacks").asLong(), "the queue drained with the mount still up: " + stats);
     assertFalse(stats.has("uploadLastError"), "no error left once drained: " + stats);
+    files.putAll(unread);
     assertFilesReadBack(files, "client node back");
     unmount();
 

@@ -17,26 +17,12 @@ BENCH_DIR=$(cd -P -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")" && 
 ROOT=$(cd -P -- "$BENCH_DIR/.." && pwd)
 PACKS=${1:-8}
 PACK_MIB=${2:-32}
-TAHOE=$(command -v tahoe || echo "$ROOT/.venv/bin/tahoe")
+source "$BENCH_DIR/tahoe-grid.sh"
 [ -x "$TAHOE" ] || { echo "tahoe.sh: needs tahoe (1.20) on PATH or in $ROOT/.venv; run bin/setup --test" >&2; exit 1; }
 W=$(mktemp -d /tmp/chunkstore-tahoe-bench.XXXXXX)
-NODES=()
-cleanup() {
-  local pids=() d
-  for d in "${NODES[@]}"; do
-    [ -f "$d/running.process" ] && pids+=("$(cut -d' ' -f1 "$d/running.process")")
-  done
-  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 100); do
-    alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break; sleep 0.1
-  done
-  rm -rf "$W"
-}
+cleanup() { grid_stop; rm -rf "$W"; }
 trap cleanup EXIT
 say() { printf '%s\n' "$*" >&2; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start() { NODES+=("$1"); setsid "$TAHOE" run --allow-stdin-close "$1" </dev/null >"$1.log" 2>&1 & }
 
 say "building..."
 (cd "$ROOT" && mvn -B -q -o -Dstyle.color=never -pl chunkstore-core,tahoe-backend,chunkstore-fuse,chunkstore-cli,benchmarks -am \
@@ -44,28 +30,7 @@ say "building..."
 CP="$ROOT/benchmarks/target/classes:$(ls "$ROOT"/chunkstore-cli/target/lib/*.jar | tr '\n' ':')"
 
 say "starting a grid in $W..."
-IP=$(port)
-"$TAHOE" create-introducer --listen=tcp --port="tcp:$IP:interface=127.0.0.1" --location="tcp:127.0.0.1:$IP" "$W/intro" >/dev/null
-start "$W/intro"
-for _ in $(seq 600); do [ -s "$W/intro/private/introducer.furl" ] && break; sleep 0.2; done
-FURL=$(cat "$W/intro/private/introducer.furl")
-for i in 0 1 2 3; do
-  P=$(port)
-  "$TAHOE" create-node --nickname="s$i" --introducer="$FURL" --listen=tcp --port="tcp:$P:interface=127.0.0.1" \
-    --location="tcp:127.0.0.1:$P" --webport=none --shares-needed=2 --shares-happy=3 --shares-total=4 "$W/s$i" >/dev/null
-  sed -i 's/^reserved_space = .*/reserved_space = 100M/' "$W/s$i/tahoe.cfg"
-  start "$W/s$i"
-done
-WP=$(port)
-"$TAHOE" create-client --introducer="$FURL" --webport="tcp:$WP:interface=127.0.0.1" --shares-needed=2 \
-  --shares-happy=3 --shares-total=4 "$W/client" >/dev/null
-start "$W/client"
-URL=http://127.0.0.1:$WP
-for _ in $(seq 900); do
-  n=$(curl -s "$URL/?t=json" 2>/dev/null | python3 -c 'import json,sys; print(sum(s["connection_status"]=="connected" for s in json.load(sys.stdin)["servers"]))' 2>/dev/null || echo 0)
-  [ "$n" = 4 ] && break; sleep 0.2
-done
-[ "$n" = 4 ] || { say "the grid did not come up"; exit 1; }
+grid_start "$W" || exit 1
 
 say "making $PACKS packs of $PACK_MIB MiB..."
 mkdir -p "$W/data"

@@ -97,7 +97,13 @@ final class FuseProcesses {
    * {@code timeout}.
    */
   static Process startForegroundMount(Path store, Path mountPoint, Path log, Duration timeout) throws Exception {
-    Process p = new ProcessBuilder(launcher("mount", store.toString(), mountPoint.toString(), "-f", "--notify-ready"))
+    return startForegroundMount(List.of("mount", store.toString(), mountPoint.toString(), "-f", "--notify-ready"), store,
+        log, timeout);
+  }
+
+  /** As above, with the mount's whole argument list ({@code mount STORE MOUNTPOINT -f --notify-ready -o ...}). */
+  static Process startForegroundMount(List<String> mountArgs, Path store, Path log, Duration timeout) throws Exception {
+    Process p = new ProcessBuilder(launcher(mountArgs.toArray(String[]::new)))
         .redirectError(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .start();

@@ -51,6 +51,8 @@ final class PackCache {
   private final Path dir;
   private final long budget;
   private final Fetcher fetcher;
+  /** The mode of every file the cache writes. */
+  private final int fileMode;
   /** Segment file name to its size, least recently used first; guarded by this. */
   private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
@@ -69,6 +71,8 @@ final class PackCache {
     this.budget = budget;
     this.fetcher = fetcher;
     Files.createDirectories(dir);
+    // pieces of packs are as private as the packs: the directory's mode, less execute bits
+    this.fileMode = (int) Files.getAttribute(dir, "unix:mode") & 0660;
     AtomicInteger n = new AtomicInteger();
     this.prefetcher = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "tahoe-prefetch-" + n.incrementAndGet());
@@ -236,6 +240,7 @@ final class PackCache {
     }
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        Files.setAttribute(tmp, "unix:mode", fileMode); // exactly: the umask cut the mode at creation
         ByteBuffer b = ByteBuffer.wrap(data);
         while (b.hasRemaining()) {
           ch.write(b);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         RmCommand.class,
         MvCommand.class,
         MkdirCommand.class,
-        StatsCommand.class, FsckCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class})
+        StatsCommand.class, FsckCommand.class, GcCommand.class, RestoreCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

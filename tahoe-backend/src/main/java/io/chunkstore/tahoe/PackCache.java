@@ -64,11 +64,14 @@ final class PackCache {
   private final Set<String> prefetching = ConcurrentHashMap.newKeySet();
   private final ExecutorService prefetcher;
 
+  /** The store's modes: a cached piece of a pack is the store's data, as private as its packs. */
+  private final io.chunkstore.store.StorePermissions permissions;
+
   PackCache(Path dir, long budget, Fetcher fetcher) throws IOException {
     this.dir = dir;
     this.budget = budget;
     this.fetcher = fetcher;
-    Files.createDirectories(dir);
+    this.permissions = StoreModes.directory(dir);
     AtomicInteger n = new AtomicInteger();
     this.prefetcher = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "tahoe-prefetch-" + n.incrementAndGet());
@@ -241,6 +244,7 @@ final class PackCache {
           ch.write(b);
         }
       }
+      permissions.apply(tmp);
       Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       // a full cache disk loses a cached copy, never data

@@ -94,6 +94,7 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source, Metada
   private final GridDirectory directory;
   private final GridMetadata metadata;
   private final Path queueDir;
+  private final io.chunkstore.store.StorePermissions permissions;
   private final PackCache cache;
   private final Options options;
 
@@ -137,7 +138,7 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source, Metada
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
-    Files.createDirectories(queueDir);
+    this.permissions = StoreModes.directory(queueDir);
     this.cache = new PackCache(cacheDir, options.cacheBytes(), client::read);
     directory.loadAll().forEach((k, c) -> linked.put(k, new Linked(c.cap(), c.size())));
     resumeQueue();
@@ -178,6 +179,7 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source, Metada
       } catch (AtomicMoveNotSupportedException otherFileSystem) {
         Path tmp = queueDir.resolve(TEMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.copy(source, tmp);
+        permissions.apply(tmp);
         fsync(tmp);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.delete(source);

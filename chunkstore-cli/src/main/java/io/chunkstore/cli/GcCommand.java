@@ -135,7 +135,7 @@ final class GcCommand implements Callable<Integer> {
               : "; " + l.path("packsNotOnTheGridYet").asLong() + " packs are still in the upload queue",
           l.path("packsUnhealthy").asLong() == 0 ? ""
               : "; " + l.path("packsUnhealthy").asLong() + " packs have fewer shares than they should"
-                  + " (chunkstore-fsck --read-data repairs them)");
+                  + " (chunkstore-fsck --read-data --repair has the grid repair them)");
     }
   }
 

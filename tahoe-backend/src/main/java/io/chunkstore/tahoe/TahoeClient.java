@@ -257,8 +257,9 @@ final class TahoeClient {
   /**
    * Checks the object {@code cap} ({@code POST ?t=check}): with {@code addLease} renews its leases
    * on every server that holds a share, with {@code verify} reads every share whole, with
-   * {@code repair} makes new shares if it is unhealthy. Returns Tahoe's JSON results (for a
-   * repair, the post-repair results, with {@code repair-attempted} and {@code repair-successful}).
+   * {@code repair} makes new shares if it is unhealthy. Returns Tahoe's JSON: check results, or
+   * with {@code repair} check-and-repair results ({@code post-repair-results},
+   * {@code repair-attempted}, {@code repair-successful}).
    */
   JsonNode check(String cap, boolean addLease, boolean verify, boolean repair) throws IOException {
     String what = repair ? "repair a pack" : verify ? "verify a pack" : "renew a lease";

@@ -46,19 +46,9 @@ public final class GridShares {
    * latest lease of each share file on every storage node of {@code grid}.
    */
   public static List<Long> leaseExpiries(TahoeGrid grid, String cap) throws IOException, InterruptedException {
-    String si = new TahoeClient(grid.clientUrl(), Duration.ofSeconds(60)).check(cap, false, false, false)
-        .path("storage-index").asText();
-    List<String> shares = new ArrayList<>();
-    for (int i = 0; i < TahoeGrid.STORAGE_NODES; i++) {
-      Path dir = grid.storage(i).directory().resolve("storage").resolve("shares").resolve(si.substring(0, 2)).resolve(si);
-      if (Files.isDirectory(dir)) {
-        try (Stream<Path> s = Files.list(dir)) {
-          s.forEach(p -> shares.add(p.toString()));
-        }
-      }
-    }
+    List<String> shares = shareFiles(grid, cap).stream().map(Path::toString).toList();
     if (shares.isEmpty()) {
-      throw new IOException("no storage node holds a share of storage index " + si);
+      throw new IOException("no storage node holds a share of this file");
     }
     List<String> cmd = new ArrayList<>(List.of(python().toString(), "-c",
         "import sys\nfrom allmydata.storage.immutable import ShareFile\n"
@@ -70,6 +60,22 @@ public final class GridShares {
       throw new IOException("reading the leases of a share failed: " + out);
     }
     return out.lines().map(String::strip).filter(l -> !l.isEmpty()).map(l -> (long) Double.parseDouble(l)).toList();
+  }
+
+  /** The share files of the immutable file {@code cap} on every storage node of {@code grid}. */
+  public static List<Path> shareFiles(TahoeGrid grid, String cap) throws IOException {
+    String si = new TahoeClient(grid.clientUrl(), Duration.ofSeconds(60)).check(cap, false, false, false)
+        .path("storage-index").asText();
+    List<Path> shares = new ArrayList<>();
+    for (int i = 0; i < TahoeGrid.STORAGE_NODES; i++) {
+      Path dir = grid.storage(i).directory().resolve("storage").resolve("shares").resolve(si.substring(0, 2)).resolve(si);
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> s = Files.list(dir)) {
+          s.forEach(shares::add);
+        }
+      }
+    }
+    return shares;
   }
 
   /** The Python that runs {@code tahoe}, from its #! line. */

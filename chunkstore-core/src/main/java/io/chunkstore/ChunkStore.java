@@ -216,11 +216,15 @@ public final class ChunkStore implements Closeable {
   /**
    * Backs the index up beside the packs (RocksDB's incremental BackupEngine), so that the packs
    * plus the newest backup are the whole store: {@code chunkstore-fsck --rebuild-index} starts from
-   * it. {@link #close()} does this too; a mount calls it periodically.
+   * it. A backend that is a {@link io.chunkstore.backend.MetadataMirror} gets a copy (the grid, for
+   * {@code chunkstore restore}). {@link #close()} does this too; a mount calls it periodically.
    */
   public void backupMetadata() throws IOException {
     index.backupTo(dir.metaDir(), Internals.METADATA_BACKUPS_KEPT);
     dir.permissions().fix(dir.metaDir()); // BackupEngine's files are made with the process umask
+    if (backend instanceof io.chunkstore.backend.MetadataMirror remote) {
+      remote.mirrorMetadata(dir.root().resolve("chunkstore.json"), dir.metaDir()); // so the grid alone restores
+    }
   }
 
   /**

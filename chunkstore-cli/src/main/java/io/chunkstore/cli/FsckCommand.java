@@ -7,6 +7,7 @@ import io.chunkstore.control.LiveMount;
 import io.chunkstore.control.NotMountedException;
 import io.chunkstore.fsck.Cancellation;
 import io.chunkstore.fsck.CancelledException;
+import io.chunkstore.fsck.GridCheck;
 import io.chunkstore.fsck.IndexRebuild;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.fsck.ReadDataCheck;
@@ -48,7 +49,9 @@ final class FsckCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
 
-  @Option(names = "--read-data", description = "Also read every pack: check every frame, decompress and hash every block.")
+  @Option(names = "--read-data", description = "Also read every pack: check every frame, decompress and hash every block."
+      + " On a Tahoe-LAFS store the grid also verifies every share of every pack (with --repair: and replaces bad or"
+      + " missing shares).")
   boolean readData;
 
   @Option(names = "--read-data-subset", paramLabel = "N%|K/M",
@@ -160,10 +163,11 @@ final class FsckCommand implements Callable<Integer> {
         }
         return r;
       };
-      if (!repair) {
-        return check.run();
+      Report r = repair ? GcExecutor.repair(m, check, progress) : check.run();
+      if (read && GridCheck.applies(m)) {
+        r.absorb(GridCheck.run(m, part, repair, progress, cancel)); // once, not in every round of repair
       }
-      return GcExecutor.repair(m, check, progress);
+      return r;
     }
   }
 
@@ -184,6 +188,10 @@ final class FsckCommand implements Callable<Integer> {
           f.has("blocksHashed") ? String.format(Locale.ROOT, "; %d blocks (%s) read and hashed in %.1f s",
               f.path("blocksHashed").asLong(), Sizes.human(f.path("bytesHashed").asLong()),
               f.path("readDataMillis").asLong() / 1000.0) : "");
+    }
+    if (f.has("packsVerifiedOnGrid")) {
+      out.printf(Locale.ROOT, "the grid verified every share of %d packs%s%n", f.path("packsVerifiedOnGrid").asLong(),
+          f.has("packsRepairedOnGrid") ? " and repaired " + f.path("packsRepairedOnGrid").asLong() : "");
     }
     int errors = 0;
     for (JsonNode x : r.path("findings")) {

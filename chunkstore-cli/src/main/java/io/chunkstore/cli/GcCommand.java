@@ -10,6 +10,7 @@ import io.chunkstore.gc.GcExecutor;
 import io.chunkstore.gc.GcJson;
 import io.chunkstore.gc.GcPlanner;
 import io.chunkstore.gc.GcRefusedException;
+import io.chunkstore.gc.LeaseRenewal;
 import io.chunkstore.StoreLockedException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Parameters;
             + " below --rewrite-below into new ones. Safe to kill at any point: the next gc finishes the work."},
     footer = {"", "Exit status: 0 done, 4 refused because the store has errors (run chunkstore-fsck --repair),",
         "8 operational error, 16 usage error, 32 cancelled (what was done is kept).",
-        "While the store is mounted, the mount's daemon runs gc online: writes go on, no read fails."})
+        "While the store is mounted, the mount's daemon runs gc online: writes go on, no read fails.",
+        "Run gc --renew-leases on a Tahoe-LAFS store more often than the grid's lease time (31 days by default)."})
 final class GcCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "The store's directory.")
   Path store;
@@ -45,6 +47,12 @@ final class GcCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print one JSON object instead of the summary.")
   boolean json;
+
+  @Option(names = "--renew-leases",
+      description = "Then renew the leases of every live pack and of the store's metadata on its Tahoe-LAFS grid"
+          + " (t=check&add-lease=true), never of the packs gc dropped: a grid that expires leases keeps what the store"
+          + " needs. Needs the store unmounted.")
+  boolean renewLeases;
 
   @Override
   public Integer call() throws Exception {
@@ -69,7 +77,43 @@ final class GcCommand implements Callable<Integer> {
       return FsckCommand.CANCELLED;
     } catch (StoreLockedException locked) {
       r = throughDaemon(locked, progress); // mounted: the daemon runs it, online
+      if (renewLeases && !dryRun) {
+        System.err.println("gc: the mount's gc ran, but --renew-leases needs the store unmounted; "
+            + io.chunkstore.control.LiveMount.explain(locked).getMessage());
+        printResult(r);
+        return FsckCommand.OPERATIONAL;
+      }
     }
+    if (renewLeases && !dryRun) {
+      try {
+        renew((ObjectNode) r, progress);
+      } catch (CancelledException e) {
+        System.err.println("gc: lease renewal cancelled; gc's work is kept, run gc --renew-leases again");
+        return FsckCommand.CANCELLED;
+      }
+    }
+    printResult(r);
+    return 0;
+  }
+
+  /** Renews the leases of what the store still holds, after gc dropped the rest. */
+  private void renew(ObjectNode r, TerminalProgress progress) throws java.io.IOException {
+    try (MaintenanceStore m = MaintenanceStore.open(store)) {
+      if (!LeaseRenewal.applies(m)) {
+        System.err.println("gc: the store's packs are not on a grid with leases (" + m.backend().describe()
+            + "); there are no leases to renew");
+        return;
+      }
+      LeaseRenewal.Result l = LeaseRenewal.run(m, progress, Interrupts.onSigint());
+      ObjectNode o = r.putObject("leases");
+      o.put("packsRenewed", l.packsRenewed());
+      o.put("packsNotOnTheGridYet", l.packsMissing());
+      o.put("packsUnhealthy", l.packsUnhealthy());
+      o.put("metadataRenewed", l.metadataRenewed());
+    }
+  }
+
+  private void printResult(JsonNode r) {
     if (json) {
       System.out.println(r);
     } else if (dryRun) {
@@ -83,7 +127,16 @@ final class GcCommand implements Callable<Integer> {
           r.path("blocksDropped").asLong(), r.path("packsDeleted").asLong(), r.path("packsWritten").asLong(),
           Sizes.human(Math.max(0, r.path("bytesFreed").asLong())), r.path("seconds").asDouble());
     }
-    return 0;
+    JsonNode l = r.path("leases");
+    if (!json && !l.isMissingNode()) {
+      System.out.printf(Locale.ROOT, "renewed the leases of %d live packs and %d metadata objects%s%s%n",
+          l.path("packsRenewed").asLong(), l.path("metadataRenewed").asLong(),
+          l.path("packsNotOnTheGridYet").asLong() == 0 ? ""
+              : "; " + l.path("packsNotOnTheGridYet").asLong() + " packs are still in the upload queue",
+          l.path("packsUnhealthy").asLong() == 0 ? ""
+              : "; " + l.path("packsUnhealthy").asLong() + " packs have fewer shares than they should"
+                  + " (chunkstore-fsck --read-data --repair has the grid repair them)");
+    }
   }
 
   private JsonNode plan(double threshold) throws java.io.IOException {

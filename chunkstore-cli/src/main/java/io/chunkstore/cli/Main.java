@@ -14,7 +14,7 @@ public final class Main {
   /** The subcommands, in the order the help lists them. */
   static final List<Class<?>> SUBCOMMANDS = List.of(InitCommand.class, PutCommand.class, GetCommand.class,
       LsCommand.class, RmCommand.class, MvCommand.class, MkdirCommand.class, StatsCommand.class,
-      FsckCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class,
+      FsckCommand.class, GcCommand.class, RestoreCommand.class, MountCommand.class, UmountCommand.class, SelftestCommand.class,
       CommandLine.HelpCommand.class);
 
   public static void main(String[] args) {

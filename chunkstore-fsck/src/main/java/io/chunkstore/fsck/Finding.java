@@ -69,7 +69,12 @@ public record Finding(Kind kind, String subject, String detail, List<String> pat
     /** Objects in the backend that are not packs (e.g. temporary files of a crash). */
     UNKNOWN_OBJECT(Severity.NOTICE),
     /** Inodes unlinked while open, freed at the next open. */
-    PENDING_ORPHAN(Severity.NOTICE);
+    PENDING_ORPHAN(Severity.NOTICE),
+    /**
+     * A pack with fewer good shares on its Tahoe-LAFS grid than it should have: readable still,
+     * but less redundant; {@code --read-data --repair} has the grid make new shares.
+     */
+    UNHEALTHY_ON_GRID(Severity.NOTICE);
 
     private final Severity severity;
 

@@ -48,8 +48,8 @@ final class GridDirectory {
   Map<String, TahoeClient.Child> loadAll() throws IOException {
     Map<String, TahoeClient.Child> all = new HashMap<>();
     for (Map.Entry<String, TahoeClient.Child> s : client.list(rootCap).entrySet()) {
-      if (!s.getValue().directory()) {
-        continue;
+      if (!s.getValue().directory() || s.getKey().length() != 2) {
+        continue; // not a shard: the metadata copy (GridMetadata)
       }
       shards.put(s.getKey(), s.getValue().cap());
       for (Map.Entry<String, TahoeClient.Child> e : client.list(s.getValue().cap()).entrySet()) {
@@ -120,6 +120,14 @@ final class GridDirectory {
     } finally {
       s.lock.unlock();
     }
+  }
+
+  /** The caps of the root and of every shard seen so far, for lease renewal. */
+  List<String> directoryCaps() {
+    List<String> out = new ArrayList<>();
+    out.add(rootCap);
+    out.addAll(shards.values());
+    return out;
   }
 
   /** How many shard directories exist (for tests). */

@@ -51,8 +51,6 @@ final class PackCache {
   private final Path dir;
   private final long budget;
   private final Fetcher fetcher;
-  /** The mode of every file the cache writes. */
-  private final int fileMode;
   /** Segment file name to its size, least recently used first; guarded by this. */
   private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
@@ -66,13 +64,14 @@ final class PackCache {
   private final Set<String> prefetching = ConcurrentHashMap.newKeySet();
   private final ExecutorService prefetcher;
 
+  /** The store's modes: a cached piece of a pack is the store's data, as private as its packs. */
+  private final io.chunkstore.StorePermissions permissions;
+
   PackCache(Path dir, long budget, Fetcher fetcher) throws IOException {
     this.dir = dir;
     this.budget = budget;
     this.fetcher = fetcher;
-    Files.createDirectories(dir);
-    // pieces of packs are as private as the packs: the directory's mode, less execute bits
-    this.fileMode = (int) Files.getAttribute(dir, "unix:mode") & 0660;
+    this.permissions = StoreModes.directory(dir);
     AtomicInteger n = new AtomicInteger();
     this.prefetcher = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "tahoe-prefetch-" + n.incrementAndGet());
@@ -240,12 +239,12 @@ final class PackCache {
     }
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        Files.setAttribute(tmp, "unix:mode", fileMode); // exactly: the umask cut the mode at creation
         ByteBuffer b = ByteBuffer.wrap(data);
         while (b.hasRemaining()) {
           ch.write(b);
         }
       }
+      permissions.apply(tmp);
       Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       // a full cache disk loses a cached copy, never data

@@ -2,6 +2,8 @@ package io.chunkstore.tahoe;
 
 import io.chunkstore.backend.Backend;
 import io.chunkstore.backend.BackendKeys;
+import io.chunkstore.backend.Leases;
+import io.chunkstore.backend.MetadataMirror;
 import io.chunkstore.backend.UploadBacklog;
 import java.io.EOFException;
 import java.io.IOException;
@@ -52,11 +54,15 @@ import org.slf4j.LoggerFactory;
  * the segments it overlaps) and go through a {@link PackCache} on local disk.
  *
  * <p><b>Deletion</b> unlinks: Tahoe cannot delete, so the shares stay on the servers until their
- * leases expire.
+ * leases expire. Leases are renewed object by object ({@link Leases}) by whoever knows which are
+ * live (gc), never for the whole directory tree at once.
+ *
+ * <p><b>Metadata</b>: the store's backups are copied into the store's directory too
+ * ({@link GridMetadata}), so that the directory cap alone restores the store.
  *
  * <p>Thread-safe.
  */
-public final class TahoeBackend implements Backend, UploadBacklog.Source {
+public final class TahoeBackend implements Backend, UploadBacklog.Source, MetadataMirror, Leases {
   private static final Logger log = LoggerFactory.getLogger(TahoeBackend.class);
   private static final String TEMP_PREFIX = "~tmp-";
   private static final long MAX_BACKOFF_MS = 30_000;
@@ -86,7 +92,9 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
 
   private final TahoeClient client;
   private final GridDirectory directory;
+  private final GridMetadata metadata;
   private final Path queueDir;
+  private final io.chunkstore.StorePermissions permissions;
   private final PackCache cache;
   private final Options options;
 
@@ -125,11 +133,12 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
     this.client = client;
     this.options = options;
     this.directory = new GridDirectory(client, dircap);
+    this.metadata = new GridMetadata(client, dircap);
     this.queueDir = queueDir;
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
-    Files.createDirectories(queueDir);
+    this.permissions = StoreModes.directory(queueDir);
     this.cache = new PackCache(cacheDir, options.cacheBytes(), client::read);
     directory.loadAll().forEach((k, c) -> linked.put(k, new Linked(c.cap(), c.size())));
     resumeQueue();
@@ -170,6 +179,7 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
       } catch (AtomicMoveNotSupportedException otherFileSystem) {
         Path tmp = queueDir.resolve(TEMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.copy(source, tmp);
+        permissions.apply(tmp);
         fsync(tmp);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.delete(source);
@@ -308,6 +318,48 @@ public final class TahoeBackend implements Backend, UploadBacklog.Source {
   /** Bytes in the local pack cache now. */
   public long cachedBytes() {
     return cache.bytes();
+  }
+
+  // ---- metadata and leases
+
+  @Override
+  public synchronized void mirrorMetadata(Path configFile, Path metaDir) throws IOException {
+    ensureOpen();
+    metadata.mirror(configFile, metaDir);
+  }
+
+  /** Renews the leases of {@code key}'s shares; a key only queued so far has none yet. */
+  @Override
+  public Health renewLease(String key) throws IOException {
+    BackendKeys.check(key);
+    Linked l = linked.get(key);
+    return l == null ? Health.MISSING : health(client.check(l.cap(), true, false, false));
+  }
+
+  @Override
+  public int renewMetadataLeases() throws IOException {
+    List<String> caps = new ArrayList<>(directory.directoryCaps());
+    caps.addAll(metadata.caps());
+    for (String cap : caps) {
+      client.check(cap, true, false, false);
+    }
+    return caps.size();
+  }
+
+  @Override
+  public Health verify(String key, boolean repair) throws IOException {
+    BackendKeys.check(key);
+    Linked l = linked.get(key);
+    return l == null ? Health.MISSING : health(client.check(l.cap(), false, true, repair));
+  }
+
+  /** Tahoe's check results (or check-and-repair results) as a {@link Leases.Health}. */
+  static Health health(com.fasterxml.jackson.databind.JsonNode json) {
+    boolean repairResults = json.has("post-repair-results");
+    com.fasterxml.jackson.databind.JsonNode r = (repairResults ? json.path("post-repair-results") : json).path("results");
+    return new Health(true, r.path("count-shares-good").asInt(0), r.path("count-shares-needed").asInt(0),
+        r.path("healthy").asBoolean(false),
+        repairResults && json.path("repair-attempted").asBoolean(false) && json.path("repair-successful").asBoolean(false));
   }
 
   // ---- the upload queue

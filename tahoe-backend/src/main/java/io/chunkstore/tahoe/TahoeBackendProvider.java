@@ -2,10 +2,8 @@ package io.chunkstore.tahoe;
 
 import io.chunkstore.backend.Backend;
 import io.chunkstore.backend.BackendProvider;
-import io.chunkstore.store.StorePermissions;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -45,30 +43,8 @@ public final class TahoeBackendProvider implements BackendProvider {
   @Override
   public Backend open(Path storeRoot, Map<String, String> options) throws IOException {
     TahoeSettings s = TahoeSettings.read(storeRoot);
-    Path queue = storeRoot.resolve("staging").resolve("upload");
-    Path cache = storeRoot.resolve("cache").resolve("packs");
-    StorePermissions permissions = StorePermissions.of(storeRoot);
-    ensureDirectory(permissions, storeRoot, queue);
-    ensureDirectory(permissions, storeRoot, cache);
-    return TahoeBackend.open(s.nodeUrl(), s.dircap(), queue, cache, parse(options));
-  }
-
-  /**
-   * Makes {@code dir} and its missing parents below {@code storeRoot} with the store's mode and
-   * group, whatever the umask: the queue and the cache hold pack data, as private as the packs.
-   * ({@code STORE/cache} may have been deleted.) One that exists is left as it is: fsck reports
-   * and repairs modes.
-   */
-  private static void ensureDirectory(StorePermissions permissions, Path storeRoot, Path dir) throws IOException {
-    Path parent = dir.getParent();
-    if (!parent.equals(storeRoot)) {
-      ensureDirectory(permissions, storeRoot, parent);
-    }
-    try {
-      permissions.createDirectory(dir);
-    } catch (FileAlreadyExistsException exists) {
-      // made earlier (or by a concurrent open)
-    }
+    return TahoeBackend.open(s.nodeUrl(), s.dircap(), storeRoot.resolve("staging").resolve("upload"),
+        storeRoot.resolve("cache").resolve("packs"), parse(options));
   }
 
   static TahoeBackend.Options parse(Map<String, String> o) {

@@ -228,6 +228,48 @@ final class TahoeClient {
     return body;
   }
 
+  /**
+   * Downloads the whole immutable file {@code cap} into {@code target} (created, not replaced) and
+   * checks that {@code size} bytes arrived.
+   */
+  void download(String cap, long size, Path target) throws IOException {
+    HttpResponse<Path> r;
+    try {
+      r = send(get("/uri/" + cap).timeout(timeout.multipliedBy(10)).build(),
+          HttpResponse.BodyHandlers.ofFile(target, java.nio.file.StandardOpenOption.CREATE_NEW,
+              java.nio.file.StandardOpenOption.WRITE), "download a file");
+    } catch (IOException e) {
+      java.nio.file.Files.deleteIfExists(target);
+      throw e;
+    }
+    if (r.statusCode() != 200) {
+      String body = new String(java.nio.file.Files.readAllBytes(target), StandardCharsets.UTF_8);
+      java.nio.file.Files.deleteIfExists(target);
+      throw failure(r.statusCode(), body, "download a file");
+    }
+    long got = java.nio.file.Files.size(target);
+    if (got != size) {
+      throw new EOFException("the Tahoe-LAFS node at " + base + " cut a download short: " + got + " of " + size
+          + " bytes arrived");
+    }
+  }
+
+  /**
+   * Checks the object {@code cap} ({@code POST ?t=check}): with {@code addLease} renews its leases
+   * on every server that holds a share, with {@code verify} reads every share whole, with
+   * {@code repair} makes new shares if it is unhealthy. Returns Tahoe's JSON: check results, or
+   * with {@code repair} check-and-repair results ({@code post-repair-results},
+   * {@code repair-attempted}, {@code repair-successful}).
+   */
+  JsonNode check(String cap, boolean addLease, boolean verify, boolean repair) throws IOException {
+    String what = repair ? "repair a pack" : verify ? "verify a pack" : "renew a lease";
+    HttpResponse<byte[]> r = send(post("/uri/" + cap + "?t=check&output=JSON" + (addLease ? "&add-lease=true" : "")
+        + (verify ? "&verify=true" : "") + (repair ? "&repair=true" : ""))
+        .timeout(verify || repair ? timeout.multipliedBy(10) : timeout)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), what);
+    return JSON.readTree(expect(r, what, 200));
+  }
+
   // ---- plumbing
 
   private HttpRequest.Builder request(String pathAndQuery) {
@@ -243,8 +285,13 @@ final class TahoeClient {
   }
 
   private HttpResponse<byte[]> send(HttpRequest req, String what) throws IOException {
+    return send(req, HttpResponse.BodyHandlers.ofByteArray(), what);
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> body, String what)
+      throws IOException {
     try {
-      return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+      return http.send(req, body);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for the Tahoe-LAFS node to " + what);

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -44,21 +47,61 @@ final class GridDirectory {
     this.rootCap = rootCap;
   }
 
-  /** Every linked object: key to its cap and size. Reads the root and every shard. */
+  /** How many shards {@link #loadAll} lists at once: each listing is a round trip to the node. */
+  private static final int PARALLEL_LISTINGS = 8;
+
+  /**
+   * Every linked object: key to its cap and size. Reads the root and then the shards, several at a
+   * time (one after the other, 256 listings made every open of a large store wait a minute).
+   */
   Map<String, TahoeClient.Child> loadAll() throws IOException {
-    Map<String, TahoeClient.Child> all = new HashMap<>();
+    List<Map.Entry<String, TahoeClient.Child>> found = new ArrayList<>();
     for (Map.Entry<String, TahoeClient.Child> s : client.list(rootCap).entrySet()) {
-      if (!s.getValue().directory() || s.getKey().length() != 2) {
-        continue; // not a shard: the metadata copy (GridMetadata)
-      }
-      shards.put(s.getKey(), s.getValue().cap());
-      for (Map.Entry<String, TahoeClient.Child> e : client.list(s.getValue().cap()).entrySet()) {
-        if (!e.getValue().directory() && shardOf(e.getKey()).equals(s.getKey())) {
-          all.put(e.getKey(), e.getValue());
-        }
+      if (s.getValue().directory() && s.getKey().length() == 2) { // else the metadata copy (GridMetadata)
+        shards.put(s.getKey(), s.getValue().cap());
+        found.add(s);
       }
     }
-    return all;
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(PARALLEL_LISTINGS, found.size())), r -> {
+      Thread t = new Thread(r, "tahoe-list");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, TahoeClient.Child>>> listings = new ArrayList<>();
+      for (Map.Entry<String, TahoeClient.Child> s : found) {
+        listings.add(pool.submit(() -> client.list(s.getValue().cap())));
+      }
+      Map<String, TahoeClient.Child> all = new HashMap<>();
+      for (int i = 0; i < found.size(); i++) {
+        String shard = found.get(i).getKey();
+        for (Map.Entry<String, TahoeClient.Child> e : await(listings.get(i), "listing the store's directory").entrySet()) {
+          if (!e.getValue().directory() && shardOf(e.getKey()).equals(shard)) {
+            all.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      return all;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static <T> T await(Future<T> f, String doing) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while " + doing);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
+    }
   }
 
   /** Links {@code key -> cap}, replacing what was linked there, together with concurrent links. */
@@ -96,14 +139,7 @@ final class GridDirectory {
     } finally {
       s.lock.unlock();
     }
-    try {
-      done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while linking a pack");
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-    }
+    await(done, "linking a pack");
   }
 
   /** Unlinks {@code key}; a key that is not linked is fine. */

@@ -25,15 +25,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,37 +44,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ControlSocketWhileMountedTest {
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(90);
-  private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path tmp;
 
-  private final List<Path> mountPoints = new ArrayList<>();
-  private final List<Long> daemons = new ArrayList<>();
+  @RegisterExtension final BackgroundMounts mounts = new BackgroundMounts(CLI_TIMEOUT, Duration.ofSeconds(60));
 
   @BeforeEach
   void requirements() throws Exception {
     FuseProcesses.requireFuse();
     // other users may reach the store's directory: only the socket's mode keeps them out
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (Path mp : mountPoints) {
-      FuseProcesses.unmountQuietly(mp);
-    }
-    for (long pid : daemons) {
-      Optional<ProcessHandle> h = ProcessHandle.of(pid);
-      if (h.isPresent() && h.get().isAlive()) {
-        try {
-          h.get().onExit().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          h.get().destroyForcibly();
-        }
-      }
-    }
   }
 
   private Path store() {
@@ -89,28 +67,16 @@ class ControlSocketWhileMountedTest {
 
   private Path mountPoint() throws Exception {
     Path mp = Files.createDirectory(tmp.resolve("mnt"));
-    mountPoints.add(mp);
-    return mp;
+    return mounts.track(mp);
   }
 
   /** Mounts in the background and returns the daemon's pid. */
   private long mount(Path store, Path mp) throws Exception {
-    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString());
-    assertEquals(0, r.status(), "mount failed: " + r.err());
-    Matcher m = PID.matcher(r.err());
-    assertTrue(m.find(), "mount names the daemon's pid: " + r.err());
-    long pid = Long.parseLong(m.group(1));
-    daemons.add(pid);
-    return pid;
+    return mounts.mount(store, mp);
   }
 
   private void umount(Path mp, long pid) throws Exception {
-    FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
-    assertEquals(0, u.status(), "umount: " + u.err());
-    Optional<ProcessHandle> daemon = ProcessHandle.of(pid);
-    if (daemon.isPresent()) {
-      daemon.get().onExit().get(60, TimeUnit.SECONDS);
-    }
+    mounts.umount(mp, pid);
   }
 
   private static JsonNode statsJson(Path store) throws Exception {
@@ -330,7 +296,7 @@ class ControlSocketWhileMountedTest {
     CliRunner.Result ls = CliRunner.run("ls", store.toString());
     assertEquals("ls: " + expected + "\n", ls.err());
     Path other = Files.createDirectory(tmp.resolve("other"));
-    mountPoints.add(other);
+    mounts.track(other);
     FuseProcesses.Result second = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), other.toString());
     assertNotEquals(0, second.status());
     assertEquals("mount: " + expected, second.err().strip());

@@ -12,16 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,35 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MaintenanceWhileMountedTest {
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(120);
-  private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path tmp;
 
-  private final List<Path> mountPoints = new ArrayList<>();
-  private final List<Long> daemons = new ArrayList<>();
+  @RegisterExtension final BackgroundMounts mounts = new BackgroundMounts(CLI_TIMEOUT, Duration.ofSeconds(60));
 
   @BeforeEach
   void requirements() {
     FuseProcesses.requireFuse();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (Path mp : mountPoints) {
-      FuseProcesses.unmountQuietly(mp);
-    }
-    for (long pid : daemons) {
-      Optional<ProcessHandle> h = ProcessHandle.of(pid);
-      if (h.isPresent() && h.get().isAlive()) {
-        try {
-          h.get().onExit().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          h.get().destroyForcibly();
-        }
-      }
-    }
   }
 
   private Path store() {
@@ -72,7 +50,6 @@ class MaintenanceWhileMountedTest {
   }
 
   private long mount(Path store, Path mp, String... jvmAndOptions) throws Exception {
-    mountPoints.add(mp);
     List<String> cmd = new ArrayList<>(FuseProcesses.launcher());
     int main = cmd.indexOf(Main.class.getName());
     List<String> opts = new ArrayList<>();
@@ -85,22 +62,11 @@ class MaintenanceWhileMountedTest {
     }
     cmd.addAll(List.of("mount", store.toString(), mp.toString()));
     cmd.addAll(opts);
-    FuseProcesses.Result r = FuseProcesses.run(CLI_TIMEOUT, cmd);
-    assertEquals(0, r.status(), "mount failed: " + r.err());
-    Matcher m = PID.matcher(r.err());
-    assertTrue(m.find(), "mount names the daemon's pid: " + r.err());
-    long pid = Long.parseLong(m.group(1));
-    daemons.add(pid);
-    return pid;
+    return mounts.mount(mp, cmd);
   }
 
   private void umount(Path mp, long pid) throws Exception {
-    FuseProcesses.Result u = FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString());
-    assertEquals(0, u.status(), "umount: " + u.err());
-    Optional<ProcessHandle> daemon = ProcessHandle.of(pid);
-    if (daemon.isPresent()) {
-      daemon.get().onExit().get(60, TimeUnit.SECONDS);
-    }
+    mounts.umount(mp, pid);
   }
 
   private static void flush(Path store) throws Exception {

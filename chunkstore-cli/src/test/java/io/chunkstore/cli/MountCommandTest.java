@@ -12,13 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,34 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MountCommandTest {
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(90);
-  private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
 
   @TempDir
   Path tmp;
 
-  private final List<Path> mountPoints = new ArrayList<>();
-  private final List<Long> daemons = new ArrayList<>();
+  @RegisterExtension final BackgroundMounts mounts = new BackgroundMounts(CLI_TIMEOUT, Duration.ofSeconds(30));
 
   @BeforeEach
   void requirements() {
     FuseProcesses.requireFuse();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (Path mp : mountPoints) {
-      FuseProcesses.unmountQuietly(mp);
-    }
-    for (long pid : daemons) {
-      Optional<ProcessHandle> h = ProcessHandle.of(pid);
-      if (h.isPresent() && h.get().isAlive()) {
-        try {
-          h.get().onExit().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          h.get().destroyForcibly();
-        }
-      }
-    }
   }
 
   private Path store(String name) {
@@ -69,19 +47,13 @@ class MountCommandTest {
 
   private Path mountPoint(String name) throws Exception {
     Path mp = Files.createDirectory(tmp.resolve(name));
-    mountPoints.add(mp);
-    return mp;
+    return mounts.track(mp);
   }
 
   /** Mounts in the background and returns the daemon's pid. */
   private long mount(Path store, Path mp) throws Exception {
-    FuseProcesses.Result r = FuseProcesses.cli(CLI_TIMEOUT, "mount", store.toString(), mp.toString());
-    assertEquals(0, r.status(), "mount failed: " + r.err());
+    long pid = mounts.mount(store, mp);
     assertTrue(FuseProcesses.isMounted(mp), mp + " is mounted when mount returns");
-    Matcher m = PID.matcher(r.err());
-    assertTrue(m.find(), "mount names the daemon's pid: " + r.err());
-    long pid = Long.parseLong(m.group(1));
-    daemons.add(pid);
     return pid;
   }
 
@@ -290,10 +262,7 @@ class MountCommandTest {
         "-o", "cache=1.5G,staging=512M");
     assertEquals(1, r.err().lines().count(), "no more than the line that says it is mounted: " + r.err());
     assertEquals(0, r.status(), r.err());
-    Matcher m = PID.matcher(r.err());
-    assertTrue(m.find(), r.err());
-    long pid = Long.parseLong(m.group(1));
-    daemons.add(pid);
+    long pid = mounts.watch(r);
     String args = String.join(" ", ProcessHandle.of(pid).orElseThrow().info().arguments().orElse(new String[0]));
     assertTrue(args.contains("-Xmx2176m"), args); // 1.5G + 512M + 128M to work in
     assertEquals(0, FuseProcesses.cli(CLI_TIMEOUT, "umount", mp.toString()).status());

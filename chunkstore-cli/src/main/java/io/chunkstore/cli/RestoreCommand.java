@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,20 +38,24 @@ import picocli.CommandLine.Parameters;
             + " sealed after that backup from their trailers, recounts, and checks the result."},
     footer = {"", "DIRCAP is the dircap in the old store's backend.json (URI:DIR2:...), a secret: give - to read it from"
         + " standard input, so that it stays out of the process list and the shell's history.",
-        "Files written after the newest backup (a store backs up when it closes, and a mount every few minutes)"
+        "Files written after the newest backup (a store backs up when it closes, and a mount hourly)"
             + " are not in it: their blocks come back, named by no file."})
 final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "STORE", description = "Directory of the restored store (new or empty).")
   Path store;
 
-  @Option(names = "--from-tahoe", arity = "2", paramLabel = "URL DIRCAP", required = true,
-      description = "The Tahoe-LAFS client node's web API (http://HOST:PORT) and the store's directory cap (or -).")
-  List<String> fromTahoe;
+  // DIRCAP follows --from-tahoe URL on the command line, but is a parameter of its own: one value
+  // per option keeps the usage line readable (an option of arity 2 prints as repeatable).
+  @Option(names = "--from-tahoe", paramLabel = "URL", required = true,
+      description = "The Tahoe-LAFS client node's web API (http://HOST:PORT).")
+  String url;
+
+  @Parameters(index = "1", paramLabel = "DIRCAP", description = "The store's directory cap on the grid (or -).")
+  String dircapArgument;
 
   @Override
   public Integer call() throws Exception {
-    String url = fromTahoe.get(0);
-    String dircap = fromTahoe.get(1).equals("-") ? readCap() : fromTahoe.get(1);
+    String dircap = dircapArgument.equals("-") ? readCap() : dircapArgument;
     Path target = store.toAbsolutePath().normalize();
     refuseExisting(target);
     Path parent = target.getParent();

@@ -410,7 +410,11 @@ public final class ChunkStore implements Closeable {
     tree.delete(path);
   }
 
-  /** Changes permissions, owner or times; {@link Attributes#KEEP} fields stay as they are. */
+  /**
+   * Changes permissions, owner or times; {@link Attributes#KEEP} fields stay as they are. As with
+   * chown(2), a new owner or group of a file clears its set-user-ID and set-group-ID bits unless
+   * the same call sets the permissions.
+   */
   public FileInfo setAttributes(String path, Attributes attrs) throws IOException {
     return FileInfo.of(path, tree.setAttributes(path, attrs));
   }

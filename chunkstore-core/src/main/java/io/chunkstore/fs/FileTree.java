@@ -47,6 +47,9 @@ public final class FileTree {
   public static final long ROOT = 1;
   static final String NEXT_INO = "next_ino";
   private static final int MAX_NAME_BYTES = 255;
+  private static final int S_ISUID = 04000;
+  private static final int S_ISGID = 02000;
+  private static final int S_IXGRP = 00010;
   /** Commit a long file's extents in pieces so that memory does not grow with its length. */
   private static final long MAX_BATCH_BYTES = 8L << 20;
 
@@ -159,10 +162,15 @@ public final class FileTree {
    * of writes not yet folded: what an inode-based file system (FUSE's low-level API) looks up.
    */
   public Stat lookup(long parent, String name) throws IOException {
+    return find(parent, name).orElseThrow(() -> new NoSuchFileException(name));
+  }
+
+  /** What {@link #lookup(long, String)} finds, or empty if the directory has no such name. */
+  public Optional<Stat> find(long parent, String name) throws IOException {
     checkName(name);
     InodeRecord dir = directory(parent);
-    DirEntry e = index.lookup(dir.ino(), name).orElseThrow(() -> new NoSuchFileException(name));
-    return statInode(e.ino());
+    Optional<DirEntry> e = index.lookup(dir.ino(), name);
+    return e.isEmpty() ? Optional.empty() : Optional.of(statInode(e.get().ino()));
   }
 
   /** The entries of the directory at {@code path}, sorted by name bytes. */
@@ -556,15 +564,21 @@ public final class FileTree {
     }
   }
 
-  /** Changes permissions, owner and times of the inode {@code ino}; {@link Attributes#KEEP} fields stay. */
+  /**
+   * Changes permissions, owner and times of the inode {@code ino}; {@link Attributes#KEEP} fields
+   * stay. A new owner or group of anything but a directory clears set-user-ID and (if the file is
+   * group-executable) set-group-ID, as chown(2) does, unless the same call sets the permissions.
+   */
   public Stat setAttributes(long ino, Attributes attrs) throws IOException {
     commitPending();
     synchronized (treeLock) {
       // the committed record: a pending fold owns the size
       InodeRecord n = inode(ino);
       long now = now();
-      int mode = attrs.permissions() == Attributes.KEEP ? n.mode()
-          : (n.mode() & InodeRecord.S_IFMT) | (attrs.permissions() & 07777);
+      boolean chown = attrs.uid() != Attributes.KEEP || attrs.gid() != Attributes.KEEP;
+      int mode = attrs.permissions() != Attributes.KEEP
+          ? (n.mode() & InodeRecord.S_IFMT) | (attrs.permissions() & 07777)
+          : chown && !n.isDirectory() ? withoutSetIdBits(n.mode()) : n.mode();
       int uid = attrs.uid() == Attributes.KEEP ? n.uid() : attrs.uid();
       int gid = attrs.gid() == Attributes.KEEP ? n.gid() : attrs.gid();
       long mtime = attrs.mtimeNanos() == Attributes.NOW ? now
@@ -583,6 +597,35 @@ public final class FileTree {
       }
       return Stat.of(withOpenState(changed));
     }
+  }
+
+  /**
+   * What a write or truncation by a process without the privilege to keep them does (the kernel
+   * says when, FUSE_HANDLE_KILLPRIV_V2): clears set-user-ID, and set-group-ID if the file is
+   * group-executable or the writer is not in the file's group (without group execute the bit
+   * marks mandatory locking, which the group may keep). Writes nothing if no bit goes.
+   *
+   * @param writerInGroup whether the writer belongs to a group id; asked only for a
+   *     set-group-ID file without group execute
+   */
+  public void dropSetIdBits(long ino, java.util.function.IntPredicate writerInGroup) throws IOException {
+    synchronized (treeLock) {
+      InodeRecord n = inode(ino);
+      int mode = n.mode();
+      int kept = withoutSetIdBits(mode);
+      if ((kept & S_ISGID) != 0 && !writerInGroup.test(n.gid())) {
+        kept &= ~S_ISGID;
+      }
+      if (kept != mode) {
+        setAttributes(ino, new Attributes(kept & 07777, Attributes.KEEP, Attributes.KEEP, Attributes.KEEP,
+            Attributes.KEEP));
+      }
+    }
+  }
+
+  private static int withoutSetIdBits(int mode) {
+    int kept = mode & ~S_ISUID;
+    return (mode & S_IXGRP) != 0 ? kept & ~S_ISGID : kept;
   }
 
   /**
@@ -759,6 +802,18 @@ public final class FileTree {
   public void write(long fh, long pos, byte[] src, int off, int len) throws IOException {
     OpenFile f = handle(fh);
     f.write(pos, src, off, len);
+    staged(f);
+  }
+
+  /** Writes the remaining bytes of {@code src} at {@code pos}, as {@link #write(long, long, byte[], int, int)}. */
+  public void write(long fh, long pos, java.nio.ByteBuffer src) throws IOException {
+    OpenFile f = handle(fh);
+    f.write(pos, src);
+    staged(f);
+  }
+
+  /** What follows a write: a fold when staging is full, or a piece stored in the background. */
+  private void staged(OpenFile f) throws IOException {
     if (stagedTotal.get() > stagingBudget || f.foldFailed()) {
       fold(f, false); // staging is full, or a background fold failed: the writer stores (and hears why)
     } else if (f.stagedBytes() >= OpenFile.FOLD_BYTES) {

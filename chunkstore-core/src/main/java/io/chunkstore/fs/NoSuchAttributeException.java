@@ -8,4 +8,10 @@ public final class NoSuchAttributeException extends FileSystemException {
   public NoSuchAttributeException(String file, String name) {
     super(file, null, "no attribute " + name);
   }
+
+  /** No stack trace: the kernel asks for absent attributes all the time, and the answer is no bug. */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
+  }
 }

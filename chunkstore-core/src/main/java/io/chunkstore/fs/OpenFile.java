@@ -127,13 +127,27 @@ final class OpenFile {
   }
 
   /** Stages {@code len} bytes of {@code src} at {@code offset}. */
-  synchronized void write(long offset, byte[] src, int srcOff, int len) {
-    if (len == 0) {
-      return;
+  void write(long offset, byte[] src, int srcOff, int len) {
+    if (len > 0) {
+      stage(offset, Arrays.copyOfRange(src, srcOff, srcOff + len));
     }
+  }
+
+  /** Stages the remaining bytes of {@code src} at {@code offset}: one copy, straight from the buffer. */
+  void write(long offset, java.nio.ByteBuffer src) {
+    if (src.hasRemaining()) {
+      byte[] copy = new byte[src.remaining()];
+      src.get(copy);
+      stage(offset, copy);
+    }
+  }
+
+  /** Stages {@code bytes}, which the file keeps, at {@code offset}. */
+  private synchronized void stage(long offset, byte[] bytes) {
+    int len = bytes.length;
     long end = offset + len;
     removeStaged(offset, end);
-    staged.put(offset, Arrays.copyOfRange(src, srcOff, srcOff + len));
+    staged.put(offset, bytes);
     addStaged(len);
     size = Math.max(size, end);
     mtimeNanos = FileTree.now();
@@ -180,6 +194,18 @@ final class OpenFile {
       blocks.read(e.block(), e.blockOffset() + (int) (from - e.fileOffset()), dst, dstOff + (int) (from - pos),
           (int) (to - from));
     }
+  }
+
+  /** True if the writes of {@code layer} cover {@code [pos, pos + n)} without a gap. */
+  private static boolean covers(TreeMap<Long, byte[]> layer, long pos, int n) {
+    long end = pos + n;
+    long at = pos;
+    Map.Entry<Long, byte[]> e = layer.floorEntry(pos);
+    while (e != null && e.getKey() <= at && at < end) {
+      at = Math.max(at, e.getKey() + e.getValue().length);
+      e = layer.higherEntry(e.getKey());
+    }
+    return at >= end;
   }
 
   /** Copies the writes of {@code layer} that fall in {@code [pos, pos + n)} over {@code dst}. */
@@ -499,7 +525,9 @@ final class OpenFile {
       if (n <= 0) {
         return -1;
       }
-      readBase(pos, b, off, n, snap.baseEnd);
+      if (!covers(snap.writes, pos, n)) { // a sequential writer's staged bytes cover it all
+        readBase(pos, b, off, n, snap.baseEnd);
+      }
       overlay(snap.writes, pos, b, off, n);
       pos += n;
       return n;

@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,9 +39,11 @@ import ru.serce.jnrfuse.ErrorCodes;
 final class LowLevelFuse {
   private static final Logger log = LoggerFactory.getLogger(LowLevelFuse.class);
 
-  /** The protocol this adapter speaks: 7.31 (Linux 5.4) has everything it asks for. */
+  /** The protocol this adapter speaks: 7.33 (Linux 5.11), where the kernel lets it clear set-id bits itself. */
   static final int MAJOR = 7;
-  static final int MINOR = 31;
+  static final int MINOR = 33;
+  /** The oldest kernel protocol it works with: 7.31 (Linux 5.4) has everything else it asks for. */
+  static final int OLDEST_MINOR = 31;
   private static final int IN_HEADER = 40;
   private static final int OUT_HEADER = 16;
   private static final int NO_REPLY = 1;
@@ -97,6 +100,12 @@ final class LowLevelFuse {
   private static final int PARALLEL_DIROPS = 1 << 18;
   private static final int MAX_PAGES = 1 << 22;
   private static final int CACHE_SYMLINKS = 1 << 23;
+  private static final int HANDLE_KILLPRIV_V2 = 1 << 28;
+
+  // what the kernel asks of a server that handles set-id bits (HANDLE_KILLPRIV_V2): clear them
+  private static final int WRITE_KILL_SUIDGID = 1 << 2;
+  private static final int OPEN_KILL_SUIDGID = 1;
+  private static final int FATTR_KILL_SUIDGID = 1 << 11;
 
   // SETATTR valid bits
   private static final int FATTR_MODE = 1;
@@ -110,6 +119,7 @@ final class LowLevelFuse {
   private static final int FATTR_MTIME_NOW = 1 << 8;
 
   private static final int FOPEN_KEEP_CACHE = 1 << 1;
+  private static final int FOPEN_CACHE_DIR = 1 << 3;
   private static final int O_TRUNC = 01000;
   private static final int RENAME_NOREPLACE = 1;
   private static final int XATTR_CREATE = 1;
@@ -136,7 +146,10 @@ final class LowLevelFuse {
   private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(Libc.get());
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile String refusal;
-  /** Open directories: the listing READDIR pages through, taken at offset 0. */
+  /**
+   * Open directories: the listing READDIR pages through, taken when it reads offset 0 (never
+   * earlier: the kernel caches what it reads as of the moment it asked).
+   */
   private final Map<Long, List<DirectoryEntry>> directories = new ConcurrentHashMap<>();
   /** The listing of a directory handle not read yet (compared by identity). */
   private static final List<DirectoryEntry> UNLISTED = new ArrayList<>();
@@ -246,13 +259,12 @@ final class LowLevelFuse {
       case INIT:
         return init(in, out);
       case LOOKUP: {
-        String name = string(in, p, len);
-        try {
-          putEntry(out, tree.lookup(node, name));
-        } catch (NoSuchFileException e) {
-          if (negativeSec == 0 && negativeNsec == 0) {
-            throw e;
-          }
+        Optional<Stat> found = tree.find(node, string(in, p, len));
+        if (found.isPresent()) {
+          putEntry(out, found.get());
+        } else if (negativeSec == 0 && negativeNsec == 0) {
+          return -ErrorCodes.ENOENT();
+        } else {
           // node id 0: the kernel remembers for negative_timeout that the name does not exist
           out.putLong(0).putLong(0).putLong(negativeSec).putLong(0).putInt(negativeNsec).putInt(0);
           out.put(new byte[88]);
@@ -312,6 +324,9 @@ final class LowLevelFuse {
         if ((flags & O_TRUNC) != 0) {
           tree.truncate(fh, 0);
         }
+        if ((in.getInt(p + 4) & OPEN_KILL_SUIDGID) != 0) {
+          dropSetIdBits(node, in);
+        }
         out.putLong(fh).putInt(FOPEN_KEEP_CACHE).putInt(0);
         return 0;
       }
@@ -326,8 +341,10 @@ final class LowLevelFuse {
         return read(in.getLong(p), in.getLong(p + 8), in.getInt(p + 16), out, scratch);
       case WRITE: {
         int size = in.getInt(p + 16);
-        in.get(p + 40, scratch, 0, size);
-        tree.write(in.getLong(p), in.getLong(p + 8), scratch, 0, size);
+        tree.write(in.getLong(p), in.getLong(p + 8), in.slice(p + 40, size));
+        if ((in.getInt(p + 20) & WRITE_KILL_SUIDGID) != 0) {
+          dropSetIdBits(node, in);
+        }
         out.putInt(size).putInt(0);
         return 0;
       }
@@ -373,10 +390,14 @@ final class LowLevelFuse {
         tree.removeXattr(node, string(in, p, len));
         return 0;
       case OPENDIR: {
-        tree.list(node); // a directory that exists
+        if (!tree.statInode(node).isDirectory()) {
+          return -ErrorCodes.ENOTDIR();
+        }
         long fh = nextDirectory.getAndIncrement();
         directories.put(fh, UNLISTED);
-        out.putLong(fh).putInt(0).putInt(0);
+        // the kernel may keep what it read of the directory: every change to it passes through the
+        // kernel, which then drops the copy (FOPEN_CACHE_DIR, FUSE 7.28)
+        out.putLong(fh).putInt(FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR).putInt(0);
         return 0;
       }
       case READDIR:
@@ -420,20 +441,23 @@ final class LowLevelFuse {
       out.putInt(MAJOR).putInt(MINOR).put(new byte[56]);
       return 0;
     }
-    if (major < MAJOR || minor < MINOR) {
-      refusal = "the kernel speaks FUSE protocol " + major + "." + minor + ", older than the " + MAJOR + "." + MINOR
+    if (major < MAJOR || minor < OLDEST_MINOR) {
+      refusal = "the kernel speaks FUSE protocol " + major + "." + minor + ", older than the " + MAJOR + "." + OLDEST_MINOR
           + " (Linux 5.4) this mount needs; mount with -o libfuse2 instead";
       log.error(refusal);
       return -ErrorCodes.EPROTO();
     }
     int wanted = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DO_READDIRPLUS | READDIRPLUS_AUTO | ASYNC_DIO
-        | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS | (settings.writebackCache() ? WRITEBACK_CACHE : 0);
+        | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS | (settings.writebackCache() ? WRITEBACK_CACHE : 0)
+        // set-id bits are cleared here, so the kernel need not ask for security.capability before every write
+        | HANDLE_KILLPRIV_V2;
     out.putInt(MAJOR).putInt(MINOR).putInt(maxReadahead).putInt(offered & wanted);
     out.putShort((short) 64).putShort((short) 48); // max_background, congestion_threshold
     out.putInt(settings.maxWrite()).putInt(1); // max_write, time_gran (ns)
     out.putShort((short) (settings.maxWrite() / BLOCK)).putShort((short) 0).putInt(0); // max_pages, map_alignment, flags2
     out.put(new byte[28]);
-    log.info("FUSE protocol {}.{} (kernel {}.{}), max_write {}, entry/attr timeout {}/{} s", MAJOR, MINOR, major, minor,
+    log.info("FUSE protocol {}.{} (kernel {}.{}), max_write {}, entry/attr timeout {}/{} s", MAJOR, Math.min(MINOR, minor),
+        major, minor,
         settings.maxWrite(), settings.entryTimeout(), settings.attrTimeout());
     return 0;
   }
@@ -449,6 +473,9 @@ final class LowLevelFuse {
       } else {
         tree.truncateInode(node, size);
       }
+      if ((valid & FATTR_KILL_SUIDGID) != 0) {
+        dropSetIdBits(node, in);
+      }
     }
     int mode = (valid & FATTR_MODE) != 0 ? in.getInt(p + 68) & 07777 : Attributes.KEEP;
     int uid = (valid & FATTR_UID) != 0 ? in.getInt(p + 76) : Attributes.KEEP;
@@ -462,6 +489,30 @@ final class LowLevelFuse {
     }
     putAttrOut(out, tree.statInode(node));
     return 0;
+  }
+
+  /**
+   * The kernel asks the set-id bits of a file cleared because its writer may not keep them. The
+   * request names the writer's gid and pid; its other groups are in /proc, read only for the rare
+   * set-group-ID file without group execute, where membership decides.
+   */
+  private void dropSetIdBits(long node, ByteBuffer in) throws IOException {
+    int gid = in.getInt(28);
+    int pid = in.getInt(32);
+    tree.dropSetIdBits(node, g -> g == gid || supplementaryGroups(pid).contains(String.valueOf(g)));
+  }
+
+  private static List<String> supplementaryGroups(int pid) {
+    try {
+      for (String line : Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid), "status"))) {
+        if (line.startsWith("Groups:")) {
+          return List.of(line.substring("Groups:".length()).trim().split("\\s+"));
+        }
+      }
+    } catch (IOException e) {
+      // the writer is gone: it is in no group any more
+    }
+    return List.of();
   }
 
   private static long nanos(long sec, int nsec) {

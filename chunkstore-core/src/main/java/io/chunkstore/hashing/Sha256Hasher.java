@@ -6,8 +6,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * SHA-256 through the JDK's {@link MessageDigest}, whose compression function HotSpot replaces
- * with SHA-NI/AVX2 intrinsics; the choice for stores that must use a FIPS-approved hash.
+ * SHA-256, the default hash of new stores: through OpenSSL's libcrypto where it loads ({@link
+ * LibcryptoSha256}: full speed without waiting for the JIT), else through the JDK's {@link
+ * MessageDigest}, whose compression function HotSpot's C2 replaces with SHA-NI/AVX2 intrinsics.
  *
  * <p>Thread-safe: each thread reuses its own digest instance.
  */
@@ -30,9 +31,24 @@ public final class Sha256Hasher implements Hasher {
     return NAME;
   }
 
+  private static final LibcryptoSha256.Crypto LIBCRYPTO = LibcryptoSha256.get();
+
+  /** Which implementation hashes: OpenSSL's libcrypto where it loads, else the JDK's. */
+  public static String implementation() {
+    return LIBCRYPTO != null ? "libcrypto" : "jdk";
+  }
+
   @Override
   public BlockId hash(byte[] data, int off, int len) {
     Objects.checkFromIndexSize(off, len, data.length);
+    if (LIBCRYPTO != null) {
+      return BlockId.wrap(LibcryptoSha256.digest(LIBCRYPTO, data, off, len));
+    }
+    return jdkHash(data, off, len);
+  }
+
+  /** The JDK's SHA-256 of the same bytes: what runs without libcrypto, and what tests compare with. */
+  static BlockId jdkHash(byte[] data, int off, int len) {
     MessageDigest md = DIGEST.get();
     md.update(data, off, len);
     return BlockId.wrap(md.digest()); // digest() also resets md for the next call

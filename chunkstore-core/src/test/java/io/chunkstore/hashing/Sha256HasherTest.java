@@ -27,6 +27,20 @@ class Sha256HasherTest {
   }
 
   @Test
+  void libcryptoAndTheJdkGiveTheSameDigestsForEverySizeAndOffset() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(LibcryptoSha256.get() != null, "no libcrypto on this machine");
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int len : new int[] {0, 1, 55, 56, 63, 64, 65, 4095, 65_536, 262_144, 1_000_003}) {
+      byte[] b = new byte[len + 7];
+      rnd.nextBytes(b);
+      for (int off : new int[] {0, 3, 7}) {
+        assertEquals(Sha256Hasher.jdkHash(b, off, len), sha256.hash(b, off, len), len + " bytes at " + off);
+      }
+    }
+    assertEquals("libcrypto", Sha256Hasher.implementation());
+  }
+
+  @Test
   void hashesOnlyTheRequestedSubrange() {
     byte[] data = "xxabcyy".getBytes(StandardCharsets.US_ASCII);
     assertEquals(

@@ -900,6 +900,7 @@ public final class FileTree {
           }
           blocks.commit(b, false);
         }
+        allocated.invalidate(out.ino()); // it shares more blocks now: st_blocks grows
         dst.grew(newSize, now);
         return n;
       }
@@ -1028,7 +1029,13 @@ public final class FileTree {
           b.addCounter(Counter.HOLE_BYTES, newSize - oldSize - storedDelta);
         }
         blocks.commit(b, doSync);
-        allocated.invalidate(f.ino()); // a read since the start of this commit may have seen the old extents
+        if (oldSize == 0) {
+          // a file that was empty has exactly the extents this fold added: a listing of a tree
+          // just written (readdirplus) then needs no extent scan per file
+          allocated.put(f.ino(), storedDelta);
+        } else {
+          allocated.invalidate(f.ino()); // a read since the start of this commit may have seen the old extents
+        }
       }
     };
   }

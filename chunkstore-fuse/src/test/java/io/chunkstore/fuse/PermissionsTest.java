@@ -1,15 +1,11 @@
 package io.chunkstore.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,32 +17,14 @@ import org.junit.jupiter.api.Test;
 class PermissionsTest extends MountTestBase {
   private static final int NOBODY = 65534;
 
-  @BeforeEach
-  void requirements() {
-    FuseTests.requireRoot();
-    FuseTests.requireTool("python3", "python3");
-  }
-
   @Test
   void anOrdinaryUserIsRefusedRootsFilesAndMayDoAnythingInItsOwnDirectory() throws Exception {
     Path script = FuseTests.resource("as_nobody.py", tmp);
-    mount = MountedStore.create(tmp.resolve("fuse"), io.chunkstore.StoreConfig.defaults(),
-        new Mounter.Options(false, true, true, List.of(), 64L << 20, 64L << 20, false));
-    Path reference = tmp.resolve("reference");
-    Files.createDirectory(reference);
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.setPosixFilePermissions(reference, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path reference = mountForOtherUsersBesideReference();
     setUp(mount.mountPoint());
     setUp(reference);
 
-    FuseTests.Result onMount = FuseTests.run(Duration.ofMinutes(1), "python3", script.toString(),
-        mount.mountPoint().toString());
-    FuseTests.Result onDisk = FuseTests.run(Duration.ofMinutes(1), "python3", script.toString(), reference.toString());
-    assertEquals(0, onDisk.status(), "the script fails on the local directory:\n" + onDisk.output());
-    assertEquals(0, onMount.status(), "the script fails on the mount:\n" + onMount.output());
-
-    List<String> out = onMount.lines();
-    for (String expected : List.of(
+    assertScriptPrintsAsOnDisk(script, reference, List.of(
         "whoami: OK uid=65534 gid=65534 groups=[]",
         "read root file: OK b'root data'",
         "write root file: EACCES",
@@ -70,13 +48,7 @@ class PermissionsTest extends MountTestBase {
         "write a 0400 file of mine: EACCES",
         "chmod it back and write: OK b'yes'",
         "rmdir in my dir: OK ['f', 'g']",
-        "final listing: OK ['f', 'g']")) {
-      assertTrue(out.contains(expected), "expected the line <" + expected + "> on the mount; it printed:\n"
-          + onMount.output());
-    }
-    if (!onDisk.lines().equals(out)) {
-      fail("the mount differs from the local directory:\n" + FuseTests.diff("ext4", onDisk.lines(), "fuse", out));
-    }
+        "final listing: OK ['f', 'g']"));
   }
 
   /** Root's file and directory, and a directory that belongs to nobody. */

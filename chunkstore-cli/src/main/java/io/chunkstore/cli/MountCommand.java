@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
         "  staging=SIZE           writes held in memory before they are stored (64M)",
         "  compress=fast|store    new blocks at zstd level 1 (fast, default) or at",
         "                         the store's level; gc rewrites at the store's",
-        "  autogc=PCT             gc by itself, online, when dead bytes pass PCT% of the store",
+        "  autogc=PCT             gc by itself, online, when dead bytes pass PCT%% of the store",
         "  backup_interval=MIN    back the index up every MIN minutes (default 60; 0: only at unmount)",
         "  entry_timeout=S        seconds the kernel keeps names (default 60)",
         "  attr_timeout=S         ... and attributes (60; exact on every name)",

@@ -609,6 +609,9 @@ public final class FileTree {
    *     set-group-ID file without group execute
    */
   public void dropSetIdBits(long ino, java.util.function.IntPredicate writerInGroup) throws IOException {
+    if ((inode(ino).mode() & (S_ISUID | S_ISGID)) == 0) {
+      return; // the common case, on every write of an ordinary user: no lock taken
+    }
     synchronized (treeLock) {
       InodeRecord n = inode(ino);
       int mode = n.mode();

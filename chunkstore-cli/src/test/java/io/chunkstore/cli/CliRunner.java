@@ -10,6 +10,19 @@ final class CliRunner {
 
   private CliRunner() {}
 
+  /**
+   * {@code init STORE --backend tahoe:URL} plus {@code options}: a store on a test grid's client
+   * node. Fails the test, with init's message, unless it succeeds.
+   */
+  static Result initOnGrid(java.nio.file.Path store, java.net.URI clientUrl, String... options) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("init", store.toString(), "--backend",
+        "tahoe:" + clientUrl));
+    args.addAll(java.util.List.of(options));
+    Result r = run(args.toArray(String[]::new));
+    org.junit.jupiter.api.Assertions.assertEquals(0, r.status(), r.err());
+    return r;
+  }
+
   static synchronized Result run(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;

@@ -33,8 +33,7 @@ class GridRepairTest {
   @Test
   void readDataReportsAPackMissingAShareAndRepairHasTheGridMakeItAgain() throws Exception {
     Path store = tmp.resolve("store");
-    assertEquals(0, CliRunner.run("init", store.toString(), "--pack-size", "1M", "--backend",
-        "tahoe:" + grid.clientUrl()).status());
+    CliRunner.initOnGrid(store, grid.clientUrl(), "--pack-size", "1M");
     Path src = Files.createDirectories(tmp.resolve("src"));
     try (InputStream in = GridStores.content(5L << 19, 9); OutputStream out = Files.newOutputStream(src.resolve("data"))) {
       in.transferTo(out);

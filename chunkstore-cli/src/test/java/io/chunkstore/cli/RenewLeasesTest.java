@@ -36,8 +36,7 @@ class RenewLeasesTest {
   @Test
   void renewLeasesRenewsLivePacksAndMetadataButNeverThePacksGcDropped() throws Exception {
     Path store = tmp.resolve("store");
-    assertEquals(0, CliRunner.run("init", store.toString(), "--pack-size", "1M", "--backend",
-        "tahoe:" + grid.clientUrl()).status());
+    CliRunner.initOnGrid(store, grid.clientUrl(), "--pack-size", "1M");
     put(store, "keep", 1);
     put(store, "drop", 2);
     assertEquals(0, CliRunner.run("rm", store.toString(), "-r", "/drop").status());

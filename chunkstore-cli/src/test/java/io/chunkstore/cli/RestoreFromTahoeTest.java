@@ -48,9 +48,7 @@ class RestoreFromTahoeTest {
   @Test
   void aStoreWhoseFolderIsGoneComesBackFromTheGridAloneWithPacksSealedAfterItsLastBackup() throws Exception {
     Path store = tmp.resolve("store");
-    CliRunner.Result init = CliRunner.run("init", store.toString(), "--pack-size", "1M", "--backend",
-        "tahoe:" + grid.clientUrl());
-    assertEquals(0, init.status(), init.err());
+    CliRunner.initOnGrid(store, grid.clientUrl(), "--pack-size", "1M");
 
     // two puts: each closes the store, so each takes a metadata backup and mirrors it to the grid
     Path first = tmp.resolve("first");
@@ -106,7 +104,7 @@ class RestoreFromTahoeTest {
   @Test
   void aRestoreThatCannotBeDoneSaysWhyWithoutTheCapAndLeavesNothing() throws Exception {
     Path store = tmp.resolve("store");
-    assertEquals(0, CliRunner.run("init", store.toString(), "--backend", "tahoe:" + grid.clientUrl()).status());
+    CliRunner.initOnGrid(store, grid.clientUrl());
     String dircap = GridShares.dircap(store);
     String url = grid.clientUrl().toString();
     Path target = tmp.resolve("target");

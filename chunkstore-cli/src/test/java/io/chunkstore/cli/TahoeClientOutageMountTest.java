@@ -85,9 +85,7 @@ class TahoeClientOutageMountTest {
   @Test
   void whileTheClientNodeIsDownCachedReadsAndFsyncedWritesWorkAndTheQueueDrainsWhenItReturns() throws Exception {
     Path store = tmp.resolve("store");
-    CliRunner.Result init = CliRunner.run("init", store.toString(), "--pack-size", "1M", "--backend",
-        "tahoe:" + grid.clientUrl());
-    assertEquals(0, init.status(), init.err());
+    CliRunner.initOnGrid(store, grid.clientUrl(), "--pack-size", "1M");
     Path queue = store.resolve("staging").resolve("upload");
     mountPoint = Files.createDirectory(tmp.resolve("mnt"));
     Map<String, Expected> files = new LinkedHashMap<>();

@@ -66,9 +66,7 @@ class TahoeMountTest {
 
   private Path initStore(String packSize) {
     Path store = tmp.resolve("store");
-    CliRunner.Result r = CliRunner.run("init", store.toString(), "--pack-size", packSize, "--backend",
-        "tahoe:" + grid.clientUrl());
-    assertEquals(0, r.status(), r.err());
+    CliRunner.Result r = CliRunner.initOnGrid(store, grid.clientUrl(), "--pack-size", packSize);
     assertTrue(r.out().contains("packs on tahoe through " + grid.clientUrl()), r.out());
     assertTrue(!r.out().contains("URI:") && !r.err().contains("URI:"), "no cap on the terminal");
     return store;

@@ -21,7 +21,7 @@ module io.chunkstore.core {
   requires com.github.luben.zstd_jni;
   requires org.bouncycastle.provider;
   requires org.slf4j;
-  requires org.jnrproject.ffi; // libcrypto's SHA-256
+  requires org.jnrproject.jffi; // libcrypto's SHA-256
   requires rocksdbjni;
 
   // The library API and the backend SPI.

@@ -31,7 +31,7 @@ public final class Sha256Hasher implements Hasher {
     return NAME;
   }
 
-  private static final LibcryptoSha256.Crypto LIBCRYPTO = LibcryptoSha256.get();
+  private static final LibcryptoSha256 LIBCRYPTO = LibcryptoSha256.get();
 
   /** Which implementation hashes: OpenSSL's libcrypto where it loads, else the JDK's. */
   public static String implementation() {
@@ -42,7 +42,7 @@ public final class Sha256Hasher implements Hasher {
   public BlockId hash(byte[] data, int off, int len) {
     Objects.checkFromIndexSize(off, len, data.length);
     if (LIBCRYPTO != null) {
-      return BlockId.wrap(LibcryptoSha256.digest(LIBCRYPTO, data, off, len));
+      return BlockId.wrap(LIBCRYPTO.digest(data, off, len));
     }
     return jdkHash(data, off, len);
   }

@@ -23,8 +23,18 @@ final class Progress implements AutoCloseable {
     return System.console() != null && System.getenv("CHUNKSTORE_NO_PROGRESS") == null;
   }
 
+  /** A progress line for {@code task} if someone watches; {@link #silent()} otherwise. */
   Progress(String task, long totalBytes) {
-    if (!onTerminal()) {
+    this(task, totalBytes, onTerminal());
+  }
+
+  /** Counts without showing anything: for -q, and where nobody watches. */
+  static Progress silent() {
+    return new Progress(null, 0, false);
+  }
+
+  private Progress(String task, long totalBytes, boolean show) {
+    if (!show) {
       bar = null;
       ticker = null;
       return;

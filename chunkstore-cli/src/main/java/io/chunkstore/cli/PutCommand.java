@@ -48,7 +48,7 @@ final class PutCommand implements Callable<Integer> {
       description = "Directory in the store to put them in, created if missing (default: /).")
   String to;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+  @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors (no progress bar either).")
   boolean quiet;
 
   private final AtomicInteger failures = new AtomicInteger();
@@ -91,15 +91,11 @@ final class PutCommand implements Callable<Integer> {
     if (present.isEmpty()) {
       return 1;
     }
-    long total = 0;
-    for (Path src : present) {
-      total += sizeOf(src);
-    }
     StoreStats after;
     long read;
     double secs;
     try (ChunkStore cs = Stores.open(store);
-        Progress progress = new Progress("put", total)) {
+        Progress progress = quiet || !Progress.onTerminal() ? Progress.silent() : new Progress("put", sizeOf(present))) {
       String base = to.endsWith("/") ? to : to + "/";
       cs.mkdirs(base);
       // Small files are one chunk each: a few of them at once keep both cores busy.
@@ -357,6 +353,15 @@ final class PutCommand implements Callable<Integer> {
   private static long toNanos(java.nio.file.attribute.FileTime t) {
     java.time.Instant i = t.toInstant();
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  /** The bytes of the regular files under {@code sources}: the progress bar's end. A walk of its own. */
+  private static long sizeOf(List<Path> sources) throws IOException {
+    long total = 0;
+    for (Path src : sources) {
+      total += sizeOf(src);
+    }
+    return total;
   }
 
   private static long sizeOf(Path src) throws IOException {

@@ -61,6 +61,11 @@ final class PutCommand implements Callable<Integer> {
    * anything of it is stored.
    */
   private final Map<String, Boolean> claimed = new ConcurrentHashMap<>();
+  /**
+   * Directories this put created: nothing in the store can be under them but what this put
+   * placed, which {@link #claimed} knows, so their entries need no lookup in the store.
+   */
+  private final java.util.Set<String> created = new java.util.HashSet<>();
   /** The first store path of every source file with more than one link, by its file key. */
   private final Map<Object, String> linked = new HashMap<>();
   /** Done once every file is imported, in order: hard links, xattrs, then directory times. */
@@ -175,6 +180,7 @@ final class PutCommand implements Callable<Integer> {
           Attributes attrs = attributesOf(dir);
           if (!cs.exists(dst)) {
             cs.mkdir(dst, attrs);
+            created.add(dst);
           }
           copyXattrs(cs, dir, dst);
           dirTimes.add(() -> {
@@ -197,8 +203,16 @@ final class PutCommand implements Callable<Integer> {
         if (!claim(cs, dst, false, file)) {
           return FileVisitResult.CONTINUE;
         }
+        Map<String, Object> unix; // one stat for the link count, the mode and the attributes
         try {
-          if (!a.isDirectory() && a.fileKey() != null && nlink(file) > 1) {
+          unix = Files.readAttributes(file, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+          fail(file, e);
+          return FileVisitResult.CONTINUE;
+        }
+        Attributes attrs = attributesOf(unix);
+        try {
+          if (!a.isDirectory() && a.fileKey() != null && (Integer) unix.get("nlink") > 1) {
             String first = linked.putIfAbsent(a.fileKey(), dst);
             if (first != null) {
               links.add(() -> {
@@ -215,14 +229,13 @@ final class PutCommand implements Callable<Integer> {
           if (a.isSymbolicLink()) {
             String link = Files.readSymbolicLink(file).toString();
             replaceable(cs, dst);
-            cs.symlink(dst, link, attributesOf(file));
+            cs.symlink(dst, link, attrs);
             return FileVisitResult.CONTINUE;
           }
           if (a.isOther()) {
-            int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             long rdev = (Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
             replaceable(cs, dst);
-            cs.makeNode(dst, FileInfo.Type.ofMode(mode), rdev, attributesOf(file));
+            cs.makeNode(dst, FileInfo.Type.ofMode((Integer) unix.get("mode")), rdev, attrs);
             return FileVisitResult.CONTINUE;
           }
         } catch (IOException e) {
@@ -237,7 +250,7 @@ final class PutCommand implements Callable<Integer> {
         }
         pending.add(files.submit(() -> {
           try (InputStream in = Files.newInputStream(file)) {
-            cs.importFile(dst, progress.count(in), attributesOf(file));
+            cs.importFile(dst, progress.count(in), attrs);
             if (hasXattrs(file)) {
               xattrs.add(() -> copyXattrs(cs, file, dst));
             }
@@ -265,7 +278,7 @@ final class PutCommand implements Callable<Integer> {
    */
   private boolean claim(ChunkStore cs, String dst, boolean directory, Path src) throws IOException {
     Boolean there = claimed.get(dst);
-    if (there == null) {
+    if (there == null && !created.contains(parentOf(dst))) {
       try {
         there = cs.stat(dst).isDirectory();
       } catch (NoSuchFileException | NotDirectoryException absent) {
@@ -290,8 +303,9 @@ final class PutCommand implements Callable<Integer> {
     }
   }
 
-  private static int nlink(Path p) throws IOException {
-    return (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+  private static String parentOf(String storePath) {
+    int slash = storePath.lastIndexOf('/');
+    return slash <= 0 ? "/" : storePath.substring(0, slash);
   }
 
   private static boolean hasXattrs(Path p) throws IOException {
@@ -342,9 +356,13 @@ final class PutCommand implements Callable<Integer> {
     return r.isEmpty() ? target : target + "/" + r.replace(java.io.File.separatorChar, '/');
   }
 
+  private static final String UNIX_ATTRIBUTES = "unix:mode,uid,gid,nlink,lastModifiedTime,lastAccessTime";
+
   private static Attributes attributesOf(Path p) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,lastAccessTime",
-        LinkOption.NOFOLLOW_LINKS);
+    return attributesOf(Files.readAttributes(p, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  private static Attributes attributesOf(Map<String, Object> a) {
     return new Attributes((Integer) a.get("mode") & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
         toNanos((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")),
         toNanos((java.nio.file.attribute.FileTime) a.get("lastAccessTime")));

@@ -18,10 +18,6 @@ public final class Main {
       CommandLine.HelpCommand.class);
 
   public static void main(String[] args) {
-    Class<?> named = args.length > 0 ? subcommandNamed(args[0]) : null;
-    if (named != null && named != CommandLine.HelpCommand.class && named != UmountCommand.class) {
-      io.chunkstore.internal.Internals.preload(); // a store command: its libraries load while picocli parses
-    }
     System.exit(run(args));
   }
 

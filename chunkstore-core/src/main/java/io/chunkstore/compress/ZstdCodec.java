@@ -29,11 +29,6 @@ public final class ZstdCodec implements Codec {
   /** Closes a thread's native contexts once the thread has died and its holder is unreachable. */
   private static final Cleaner CLEANER = Cleaner.create();
 
-  /** Loads zstd-jni's native library, if it is not yet: for {@code Internals.preload}. */
-  public static void loadNativeLibrary() {
-    com.github.luben.zstd.util.Native.load();
-  }
-
   /** One thread's contexts; zstd contexts must never be used by two threads at once. */
   private static final class Contexts {
     final ZstdCompressCtx cctx = new ZstdCompressCtx();

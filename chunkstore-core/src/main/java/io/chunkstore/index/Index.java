@@ -44,11 +44,6 @@ public final class Index implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
-  /** Loads RocksDB's native library (15 MB), if this class has not yet: for {@code Internals.preload}. */
-  public static void loadNativeLibrary() {
-    RocksDB.loadLibrary();
-  }
-
   /**
    * For power-loss tests only: with this system property set to {@code true}, writes that are not
    * synced stay in this process (RocksDB's manual WAL flush) until the next synced write, so that

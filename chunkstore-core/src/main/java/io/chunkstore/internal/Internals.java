@@ -40,26 +40,6 @@ public final class Internals {
 
   private Internals() { }
 
-  /**
-   * Loads what opening a store waits for (RocksDB's and zstd's native libraries, libcrypto) on a
-   * background thread and returns at once: a short-lived command calls it first, so that the
-   * loading overlaps its start-up (picocli reading its options) on the second core. A failure is
-   * left for the open to report.
-   */
-  public static void preload() {
-    Thread t = new Thread(() -> {
-      try {
-        Index.loadNativeLibrary();
-        io.chunkstore.compress.ZstdCodec.loadNativeLibrary();
-        io.chunkstore.hashing.Sha256Hasher.implementation();
-      } catch (LinkageError | RuntimeException e) {
-        // the open loads them again and says what is wrong
-      }
-    }, "chunkstore-preload");
-    t.setDaemon(true);
-    t.start();
-  }
-
   /** For {@link ChunkStore} only: how to take a store apart. */
   public static void grant(Function<ChunkStore, Parts> access) {
     if (parts != null) {

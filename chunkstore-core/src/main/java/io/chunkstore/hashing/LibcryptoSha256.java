@@ -16,7 +16,7 @@ import com.kenai.jffi.Type;
  * libcrypto cannot be loaded, {@link #get()} is null and {@link Sha256Hasher} uses the JDK.
  *
  * <p>Called through jffi, the JNI stub under jnr-ffi, rather than jnr-ffi's interface binding:
- * that one generates its glue class with ASM at load, ~0.1 s of every short command's start-up for
+ * that one generates its glue class with ASM at load, 0.13 s of every short command's start-up for
  * one function. jffi also passes an array slice in place, so a block inside a shared frame is
  * hashed where it lies.
  */
@@ -25,10 +25,13 @@ final class LibcryptoSha256 {
   private static final int IN = ArrayFlags.IN | ArrayFlags.PINNED;
   private static final int OUT = ArrayFlags.OUT | ArrayFlags.PINNED;
 
+  /** Held for as long as {@link #sha256} may be called: jffi may unload a library nothing holds. */
+  private final Library library;
   /** {@code unsigned char *SHA256(const unsigned char *d, size_t n, unsigned char *md)}. */
   private final Function sha256;
 
-  private LibcryptoSha256(Function sha256) {
+  private LibcryptoSha256(Library library, Function sha256) {
+    this.library = library;
     this.sha256 = sha256;
   }
 
@@ -39,6 +42,7 @@ final class LibcryptoSha256 {
 
   /** SHA-256 of {@code len} bytes of {@code data} at {@code off}. */
   byte[] digest(byte[] data, int off, int len) {
+    java.util.Objects.checkFromIndexSize(off, len, data.length); // a pinned array is not checked natively
     byte[] md = new byte[32];
     HeapInvocationBuffer call = new HeapInvocationBuffer(sha256);
     call.putArray(data, off, len, IN);
@@ -52,15 +56,15 @@ final class LibcryptoSha256 {
     if (Boolean.getBoolean("chunkstore.jdkSha256")) {
       return null; // asked for the JDK's digest
     }
-    // OpenSSL 3's soname first (the runtime package has no unversioned libcrypto.so), then any
-    for (String name : new String[] {"libcrypto.so.3", "libcrypto.so"}) {
+    // the runtime packages' sonames (they have no unversioned libcrypto.so): OpenSSL 3, then 1.1
+    for (String name : new String[] {"libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so"}) {
       try {
         Library lib = Library.getCachedInstance(name, Library.LAZY | Library.LOCAL);
         long address = lib == null ? 0 : lib.getSymbolAddress("SHA256");
         if (address == 0) {
           continue;
         }
-        LibcryptoSha256 c = new LibcryptoSha256(new Function(address, Type.POINTER,
+        LibcryptoSha256 c = new LibcryptoSha256(lib, new Function(address, Type.POINTER,
             new Type[] {Type.POINTER, Type.ULONG, Type.POINTER}, CallingConvention.DEFAULT, false));
         // the known answer for "abc" (FIPS 180-2): a libcrypto that answers otherwise is not used
         byte[] abc = c.digest("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 3);

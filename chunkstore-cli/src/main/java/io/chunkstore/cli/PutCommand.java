@@ -18,9 +18,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -63,9 +65,10 @@ final class PutCommand implements Callable<Integer> {
   private final Map<String, Boolean> claimed = new ConcurrentHashMap<>();
   /**
    * Directories this put created: nothing in the store can be under them but what this put
-   * placed, which {@link #claimed} knows, so their entries need no lookup in the store.
+   * placed, which {@link #claimed} knows, so the files in them need no lookup in the store. Only
+   * the walking thread uses it (and {@link #claimed}'s checks), so a plain set does.
    */
-  private final java.util.Set<String> created = new java.util.HashSet<>();
+  private final Set<String> created = new HashSet<>();
   /** The first store path of every source file with more than one link, by its file key. */
   private final Map<Object, String> linked = new HashMap<>();
   /** Done once every file is imported, in order: hard links, xattrs, then directory times. */
@@ -99,8 +102,10 @@ final class PutCommand implements Callable<Integer> {
     StoreStats after;
     long read;
     double secs;
+    // The bar's end takes a walk of its own: only when someone watches.
+    boolean showProgress = !quiet && Progress.onTerminal();
     try (ChunkStore cs = Stores.open(store);
-        Progress progress = quiet || !Progress.onTerminal() ? Progress.silent() : new Progress("put", sizeOf(present))) {
+        Progress progress = showProgress ? new Progress("put", sizeOf(present)) : Progress.silent()) {
       String base = to.endsWith("/") ? to : to + "/";
       cs.mkdirs(base);
       // Small files are one chunk each: a few of them at once keep both cores busy.
@@ -214,6 +219,9 @@ final class PutCommand implements Callable<Integer> {
         try {
           if (!a.isDirectory() && a.fileKey() != null && (Integer) unix.get("nlink") > 1) {
             String first = linked.putIfAbsent(a.fileKey(), dst);
+            if (first != null && first.equals(dst)) {
+              return FileVisitResult.CONTINUE; // the same file again at the same place (put S d d)
+            }
             if (first != null) {
               links.add(() -> {
                 try {

@@ -68,6 +68,22 @@ class PutGetRulesTest {
   }
 
   @Test
+  void aHardLinkedFileNamedTwiceToTheSamePlaceIsStoredOnce() throws IOException {
+    Path store = store();
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Path b = Files.createDirectories(tmp.resolve("b"));
+    byte[] content = random(300_000, 5);
+    Files.write(a.resolve("x"), content);
+    Files.createLink(b.resolve("x"), a.resolve("x")); // the same inode under the same name twice
+    CliRunner.Result r = CliRunner.run("put", store.toString(), a.resolve("x").toString(), b.resolve("x").toString());
+    assertEquals(0, r.status(), r.err());
+    try (ChunkStore cs = ChunkStore.open(store); java.io.InputStream in = cs.newInputStream("/x")) {
+      assertArrayEquals(content, in.readAllBytes());
+      assertEquals(1, cs.stat("/x").links(), "one name in the store");
+    }
+  }
+
+  @Test
   void aFileAndADirectoryOfTheSameNameLeaveNoUnreferencedBlocks() throws IOException {
     for (boolean fileFirst : new boolean[] {true, false}) {
       Path store = tmp.resolve("store-" + fileFirst);

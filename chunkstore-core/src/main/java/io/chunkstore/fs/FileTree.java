@@ -294,14 +294,10 @@ public final class FileTree {
         content[0].putExtent(fresh.ino(), extent);
         content[0].addRef(extent.block(), 1);
         if (content[0].sizeBytes() > MAX_BATCH_BYTES) {
-          if (!orphaned[0]) {
-            content[0].putMeta(NEXT_INO, encodeLong(nextIno.get()));
-            content[0].putInode(fresh);
-            content[0].putOrphan(fresh.ino());
-            orphaned[0] = true;
+          // with the pending imports: this thread's hits for them must not lose their protection
+          synchronized (treeLock) {
+            commitPendingWith(content[0], fresh, orphaned);
           }
-          blocks.commit(content[0], false);
-          content[0].clear();
         }
       });
     } catch (IOException | RuntimeException e) {
@@ -316,11 +312,12 @@ public final class FileTree {
       try {
         parent = parentDir(names, path);
         if (pendingNames.contains(parent.ino() + "/" + name)) {
-          commitPending();
+          commitPendingWith(content[0], fresh, orphaned);
         }
         old = index.lookup(parent.ino(), name);
         if (old.isPresent() && pendingUnlinked.contains(old.get().ino())) {
-          commitPending(); // another name of the same inode was replaced: see that change first
+          // another name of the same inode was replaced: see that change first
+          commitPendingWith(content[0], fresh, orphaned);
           old = index.lookup(parent.ino(), name);
         }
         if (old.isPresent() && isDirectory(old.get())) {
@@ -356,6 +353,25 @@ public final class FileTree {
       }
       return Stat.of(linked);
     }
+  }
+
+  /**
+   * Commits the pending imports together with {@code content}, the extents an import has stored so
+   * far for the fresh inode {@code fresh}, which is marked an orphan until it is linked (a crash
+   * in between frees it). The dedup hits confirmed for those extents count as in flight until a
+   * commit of this thread names them (see BlockStore's cooperation with an online gc): committing
+   * the earlier imports without them would let a gc drop a block the import names.
+   */
+  private void commitPendingWith(Batch content, InodeRecord fresh, boolean[] orphaned) throws IOException {
+    if (!orphaned[0]) {
+      content.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+      content.putInode(fresh);
+      content.putOrphan(fresh.ino());
+      orphaned[0] = true;
+    }
+    pending.append(content);
+    content.clear();
+    commitPending();
   }
 
   /** Makes the files of {@link #importFile} visible: one index batch for all of them. */

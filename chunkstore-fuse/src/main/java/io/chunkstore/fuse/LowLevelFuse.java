@@ -16,11 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +27,8 @@ import ru.serce.jnrfuse.ErrorCodes;
  * The FUSE adapter on the kernel's own protocol (what libfuse's low-level API wraps): requests
  * name inodes, so a lookup is one directory-entry read and a hard-linked file is one kernel inode
  * whose attributes every name shares. Node ids are the store's inode numbers, which are never
- * reused; so a forget needs no bookkeeping, and the kernel may cache entries, attributes and
- * pages as long as it likes: every change goes through this daemon and the kernel sees it.
+ * reused, and the kernel may cache entries, attributes and pages as long as it likes: every
+ * change goes through this daemon and the kernel sees it.
  *
  * <p>It only translates: each request becomes one {@link FileTree} call, exceptions become errno
  * values in {@link Errno}. Several threads serve requests at once.
@@ -146,14 +143,9 @@ final class LowLevelFuse {
   private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(Libc.get());
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile String refusal;
-  /**
-   * Open directories: the listing READDIR pages through, taken when it reads offset 0 (never
-   * earlier: the kernel caches what it reads as of the moment it asked).
-   */
-  private final Map<Long, List<DirectoryEntry>> directories = new ConcurrentHashMap<>();
-  /** The listing of a directory handle not read yet (compared by identity). */
-  private static final List<DirectoryEntry> UNLISTED = new ArrayList<>();
-  private final AtomicLong nextDirectory = new AtomicLong(1);
+  private final DirectoryListings listings = new DirectoryListings();
+  private final KernelInodes kernelInodes = new KernelInodes();
+  private static final byte[] ZERO_ENTRY = new byte[128];
   private final long entrySec;
   private final int entryNsec;
   private final long attrSec;
@@ -272,9 +264,15 @@ final class LowLevelFuse {
         return 0;
       }
       case FORGET:
-      case BATCH_FORGET:
+        kernelInodes.forgotten(node);
+        return NO_REPLY;
+      case BATCH_FORGET: // count, then (node id, lookup count) pairs
+        for (int i = 0, count = in.getInt(p); i < count && p + 8 + 16 * i + 16 <= len; i++) {
+          kernelInodes.forgotten(in.getLong(p + 8 + 16 * i));
+        }
+        return NO_REPLY;
       case INTERRUPT:
-        return NO_REPLY; // node ids are never reused; requests are not abandoned halfway
+        return NO_REPLY; // requests are not abandoned halfway
       case GETATTR:
         putAttrOut(out, tree.statInode(node));
         return 0;
@@ -389,22 +387,13 @@ final class LowLevelFuse {
       case REMOVEXATTR:
         tree.removeXattr(node, string(in, p, len));
         return 0;
-      case OPENDIR: {
-        if (!tree.statInode(node).isDirectory()) {
-          return -ErrorCodes.ENOTDIR();
-        }
-        long fh = nextDirectory.getAndIncrement();
-        directories.put(fh, UNLISTED);
-        // the kernel may keep what it read of the directory: every change to it passes through the
-        // kernel, which then drops the copy (FOPEN_CACHE_DIR, FUSE 7.28)
-        out.putLong(fh).putInt(FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR).putInt(0);
-        return 0;
-      }
+      case OPENDIR:
+        // no handles: the kernel stops sending OPENDIR and RELEASEDIR (see DirectoryListings)
+        return -ErrorCodes.ENOSYS();
       case READDIR:
       case READDIRPLUS:
-        return readdir(node, in.getLong(p), in.getLong(p + 8), in.getInt(p + 16), opcode == READDIRPLUS, out);
+        return readdir(node, in.getLong(p + 8), in.getInt(p + 16), opcode == READDIRPLUS, out);
       case RELEASEDIR:
-        directories.remove(in.getLong(p));
         return 0;
       case FSYNCDIR:
         tree.flushAll();
@@ -567,61 +556,70 @@ final class LowLevelFuse {
     return 0;
   }
 
-  private int readdir(long node, long fh, long offset, int size, boolean plus, ByteBuffer out) throws IOException {
-    List<DirectoryEntry> entries = directories.get(fh);
-    if (entries == null) {
-      return -ErrorCodes.EBADF();
-    }
-    if (offset == 0 || entries == UNLISTED) {
-      entries = tree.list(node); // a fresh listing at every (re)start: rewinddir sees changes
-      directories.put(fh, entries);
+  private int readdir(long node, long offset, int size, boolean plus, ByteBuffer out) throws IOException {
+    DirectoryListings.Listing listing = offset == 0 ? null : listings.get(node);
+    if (listing == null) { // a fresh listing at every (re)start: rewinddir sees changes
+      listing = listings.put(node, tree.list(node));
     }
     int limit = OUT_HEADER + Math.min(size, out.capacity() - OUT_HEADER);
-    for (long i = offset; i < entries.size() + 2L; i++) {
-      String name;
-      long ino;
-      int type;
-      if (i < 2) {
-        name = i == 0 ? "." : "..";
-        ino = node;
-        type = Stat.S_IFDIR >> 12;
-      } else {
-        DirectoryEntry e = entries.get((int) (i - 2));
-        name = e.name();
-        ino = e.ino();
-        type = (e.mode() & Stat.S_IFMT) >> 12;
+    if (offset < DirectoryListings.DOT && !putDirent(node, ".", node, Stat.S_IFDIR, DirectoryListings.DOT, plus, out, limit)
+        || offset < DirectoryListings.DOT_DOT
+            && !putDirent(node, "..", node, Stat.S_IFDIR, DirectoryListings.DOT_DOT, plus, out, limit)) {
+      return 0;
+    }
+    long[] cookies = listing.cookies();
+    int first = listing.firstAfter(offset);
+    int run = first; // the first entry that shares the current entry's cookie
+    int runAt = out.position();
+    for (int i = first; i < cookies.length; i++) {
+      if (i > first && cookies[i] != cookies[i - 1]) {
+        run = i;
+        runAt = out.position();
       }
-      byte[] nb = name.getBytes(StandardCharsets.UTF_8);
-      int dirent = (24 + nb.length + 7) & ~7;
-      int record = dirent + (plus ? 128 : 0);
-      if (out.position() + record > limit) {
+      DirectoryEntry e = listing.entries()[i];
+      if (!putDirent(node, e.name(), e.ino(), e.mode(), cookies[i], plus, out, limit)) {
+        if (run > first) {
+          out.position(runAt); // a reader resumes after a whole cookie: its entries share one page
+        }
         break;
-      }
-      if (plus) {
-        Stat n = null;
-        if (i >= 2) {
-          try {
-            n = tree.statInode(ino);
-          } catch (NoSuchFileException gone) {
-            // removed since the listing: no attributes, the kernel looks it up if it must
-          }
-        }
-        if (n == null) {
-          out.put(new byte[128]); // node id 0: the kernel links nothing for this entry
-        } else {
-          putEntry(out, n);
-        }
-      }
-      int start = out.position();
-      out.putLong(ino).putLong(i + 1).putInt(nb.length).putInt(type).put(nb);
-      while (out.position() < start + dirent) {
-        out.put((byte) 0);
       }
     }
     return 0;
   }
 
+  /** Appends one entry (with its attributes for READDIRPLUS) if it fits before {@code limit}. */
+  private boolean putDirent(long dir, String name, long ino, int mode, long cookie, boolean plus, ByteBuffer out,
+      int limit) throws IOException {
+    byte[] nb = name.getBytes(StandardCharsets.UTF_8);
+    int dirent = (24 + nb.length + 7) & ~7;
+    if (out.position() + dirent + (plus ? 128 : 0) > limit) {
+      return false;
+    }
+    if (plus) {
+      Stat n = null;
+      if (ino != dir && !kernelInodes.holds(ino)) {
+        try {
+          n = tree.statInode(ino);
+        } catch (NoSuchFileException gone) {
+          // removed since the listing: no attributes, the kernel looks it up if it must
+        }
+      }
+      if (n == null) {
+        out.put(ZERO_ENTRY); // node id 0: the kernel links nothing for this entry (and keeps what it has)
+      } else {
+        putEntry(out, n);
+      }
+    }
+    int start = out.position();
+    out.putLong(ino).putLong(cookie).putInt(nb.length).putInt((mode & Stat.S_IFMT) >> 12).put(nb);
+    while (out.position() < start + dirent) {
+      out.put((byte) 0);
+    }
+    return true;
+  }
+
   private void putEntry(ByteBuffer out, Stat n) {
+    kernelInodes.entered(n.ino());
     out.putLong(n.ino()).putLong(0).putLong(entrySec).putLong(attrSec).putInt(entryNsec).putInt(attrNsec);
     putAttr(out, n);
   }

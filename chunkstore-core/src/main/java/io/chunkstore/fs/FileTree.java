@@ -1161,8 +1161,16 @@ public final class FileTree {
 
   /** An extended attribute's value of the inode {@code ino}. */
   public byte[] getXattr(long ino, String name) throws IOException {
-    InodeRecord n = inode(ino);
-    return index.xattr(n.ino(), name).orElseThrow(() -> new NoSuchAttributeException("inode " + ino, name));
+    return findXattr(ino, name).orElseThrow(() -> new NoSuchAttributeException("inode " + ino, name));
+  }
+
+  /**
+   * An extended attribute's value of the inode {@code ino}, or empty if it has none of that name:
+   * the kernel asks for {@code security.capability} before most writes and chowns, and nearly
+   * always gets "no such attribute", which this answers without an exception.
+   */
+  public Optional<byte[]> findXattr(long ino, String name) throws IOException {
+    return index.xattr(inode(ino).ino(), name);
   }
 
   /** The names of the extended attributes of {@code path}. */

@@ -375,7 +375,8 @@ final class LowLevelFuse {
         if (name.startsWith(POSIX_ACL)) {
           return -ErrorCodes.EOPNOTSUPP();
         }
-        return sized(tree.getXattr(node, name), in.getInt(p), out);
+        Optional<byte[]> value = tree.findXattr(node, name);
+        return value.isEmpty() ? -ErrorCodes.ENODATA() : sized(value.get(), in.getInt(p), out);
       }
       case LISTXATTR: {
         StringBuilder sb = new StringBuilder();

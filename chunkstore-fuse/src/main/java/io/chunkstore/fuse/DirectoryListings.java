@@ -3,6 +3,7 @@ package io.chunkstore.fuse;
 import io.chunkstore.fs.DirectoryEntry;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,18 +18,38 @@ import java.util.Map;
  * hashed above {@code c}, from whichever listing is at hand. So an entry that stays in the
  * directory is returned exactly once however the directory changes in between, which is what
  * POSIX asks of readdir (a name added or removed meanwhile may or may not appear). A listing is
- * taken afresh whenever a reader starts at offset 0, and the last few are kept for the pages that
- * follow.
+ * taken afresh whenever a reader starts at offset 0 and dropped once a reader has reached its
+ * end; the last few are kept for the pages in between. The hash is seeded per mount, so that
+ * names chosen to collide (two names, one cookie) cannot be prepared in advance.
  */
 final class DirectoryListings {
   /** The cookies of "." and ".."; a name's cookie is above them. */
   static final long DOT = 1;
   static final long DOT_DOT = 2;
   private static final int KEPT_LISTINGS = 64;
-  private static final int KEPT_ENTRIES = 1 << 20;
+  /** About 10 MiB of entries; beyond it only listings read in the last second are kept. */
+  private static final int KEPT_ENTRIES = 1 << 17;
+  private static final long RECENT_NANOS = 1_000_000_000L;
 
   /** A directory's entries in cookie order. */
-  record Listing(long[] cookies, DirectoryEntry[] entries) {
+  static final class Listing {
+    private final long[] cookies;
+    private final DirectoryEntry[] entries;
+    private volatile long readAt;
+
+    Listing(long[] cookies, DirectoryEntry[] entries) {
+      this.cookies = cookies;
+      this.entries = entries;
+    }
+
+    long[] cookies() {
+      return cookies;
+    }
+
+    DirectoryEntry[] entries() {
+      return entries;
+    }
+
     /** The position of the first entry whose cookie is above {@code cookie}. */
     int firstAfter(long cookie) {
       if (cookie < DOT_DOT) {
@@ -45,28 +66,50 @@ final class DirectoryListings {
     }
   }
 
+  private final long seed;
   private final Map<Long, Listing> kept = new LinkedHashMap<>(16, 0.75f, true);
   private long keptEntries;
 
+  DirectoryListings(long seed) {
+    this.seed = seed;
+  }
+
   /** Orders {@code entries} by cookie and keeps the listing as the newest of {@code dir}. */
-  synchronized Listing put(long dir, List<DirectoryEntry> entries) {
+  synchronized Listing put(long dir, List<DirectoryEntry> entries, long nowNanos) {
     Listing l = sorted(entries);
+    l.readAt = nowNanos;
     Listing old = kept.put(dir, l);
     keptEntries += l.entries.length - (old == null ? 0 : old.entries.length);
-    var it = kept.values().iterator();
-    while (kept.size() > 1 && (kept.size() > KEPT_LISTINGS || keptEntries > KEPT_ENTRIES)) {
-      keptEntries -= it.next().entries.length; // the least recently read first
+    Iterator<Listing> it = kept.values().iterator(); // least recently read first
+    while (kept.size() > KEPT_LISTINGS || keptEntries > KEPT_ENTRIES) {
+      Listing eldest = it.next();
+      if (eldest == l || kept.size() <= KEPT_LISTINGS && nowNanos - eldest.readAt < RECENT_NANOS) {
+        break; // a reader is paging through it: keep it rather than list it again for every page
+      }
+      keptEntries -= eldest.entries.length;
       it.remove();
     }
     return l;
   }
 
   /** The newest listing of {@code dir} kept, or null. */
-  synchronized Listing get(long dir) {
-    return kept.get(dir);
+  synchronized Listing get(long dir, long nowNanos) {
+    Listing l = kept.get(dir);
+    if (l != null) {
+      l.readAt = nowNanos;
+    }
+    return l;
   }
 
-  static Listing sorted(List<DirectoryEntry> entries) {
+  /** A reader has reached the end of {@code dir}'s listing: the kernel keeps what it read. */
+  synchronized void finished(long dir) {
+    Listing l = kept.remove(dir);
+    if (l != null) {
+      keptEntries -= l.entries.length;
+    }
+  }
+
+  Listing sorted(List<DirectoryEntry> entries) {
     int n = entries.size();
     long[] keyed = new long[n];
     Integer[] order = new Integer[n];
@@ -86,9 +129,13 @@ final class DirectoryListings {
     return new Listing(cookies, out);
   }
 
-  /** A name's cookie: 64-bit FNV-1a of its UTF-8 bytes, mixed (MurmurHash3's finaliser), above {@link #DOT_DOT}. */
-  static long cookie(String name) {
-    long h = 0xcbf29ce484222325L;
+  /**
+   * A name's cookie: 64-bit FNV-1a of the seed and the name's UTF-8 bytes, mixed (MurmurHash3's
+   * finaliser), above {@link #DOT_DOT}. 63 bits, since the kernel's offsets are signed; a 32-bit
+   * process's telldir cannot hold them (ext4 gives such callers 32-bit hashes; FUSE cannot tell).
+   */
+  long cookie(String name) {
+    long h = 0xcbf29ce484222325L ^ seed;
     for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
       h = (h ^ (b & 0xff)) * 0x100000001b3L;
     }
@@ -97,7 +144,7 @@ final class DirectoryListings {
     h ^= h >>> 33;
     h *= 0xc4ceb9fe1a85ec53L;
     h ^= h >>> 33;
-    long c = h >>> 1; // the kernel's offsets are signed
+    long c = h >>> 1;
     return c <= DOT_DOT ? c + DOT_DOT + 1 : c;
   }
 }

@@ -143,8 +143,9 @@ final class LowLevelFuse {
   private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(Libc.get());
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile String refusal;
-  private final DirectoryListings listings = new DirectoryListings();
-  private final KernelInodes kernelInodes = new KernelInodes();
+  private final DirectoryListings listings =
+      new DirectoryListings(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+  private final KernelInodes kernelInodes;
   private static final byte[] ZERO_ENTRY = new byte[128];
   private final long entrySec;
   private final int entryNsec;
@@ -164,6 +165,7 @@ final class LowLevelFuse {
     attrNsec = nanosOf(settings.attrTimeout());
     negativeSec = (long) settings.negativeTimeout();
     negativeNsec = nanosOf(settings.negativeTimeout());
+    kernelInodes = KernelInodes.forTimeouts(settings.entryTimeout(), settings.attrTimeout());
   }
 
   private static int nanosOf(double seconds) {
@@ -558,9 +560,10 @@ final class LowLevelFuse {
   }
 
   private int readdir(long node, long offset, int size, boolean plus, ByteBuffer out) throws IOException {
-    DirectoryListings.Listing listing = offset == 0 ? null : listings.get(node);
+    long now = System.nanoTime();
+    DirectoryListings.Listing listing = offset == 0 ? null : listings.get(node, now);
     if (listing == null) { // a fresh listing at every (re)start: rewinddir sees changes
-      listing = listings.put(node, tree.list(node));
+      listing = listings.put(node, tree.list(node), now);
     }
     int limit = OUT_HEADER + Math.min(size, out.capacity() - OUT_HEADER);
     if (offset < DirectoryListings.DOT && !putDirent(node, ".", node, Stat.S_IFDIR, DirectoryListings.DOT, plus, out, limit)
@@ -570,6 +573,10 @@ final class LowLevelFuse {
     }
     long[] cookies = listing.cookies();
     int first = listing.firstAfter(offset);
+    if (first == cookies.length && offset >= DirectoryListings.DOT_DOT) {
+      listings.finished(node); // the empty page that ends the listing
+      return 0;
+    }
     int run = first; // the first entry that shares the current entry's cookie
     int runAt = out.position();
     for (int i = first; i < cookies.length; i++) {
@@ -598,7 +605,7 @@ final class LowLevelFuse {
     }
     if (plus) {
       Stat n = null;
-      if (ino != dir && !kernelInodes.holds(ino)) {
+      if (ino != dir && !kernelInodes.holds(ino, System.nanoTime())) {
         try {
           n = tree.statInode(ino);
         } catch (NoSuchFileException gone) {
@@ -620,7 +627,7 @@ final class LowLevelFuse {
   }
 
   private void putEntry(ByteBuffer out, Stat n) {
-    kernelInodes.entered(n.ino());
+    kernelInodes.entered(n.ino(), System.nanoTime());
     out.putLong(n.ino()).putLong(0).putLong(entrySec).putLong(attrSec).putInt(entryNsec).putInt(attrNsec);
     putAttr(out, n);
   }

@@ -1,6 +1,9 @@
 package io.chunkstore.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.fs.DirectoryEntry;
@@ -9,19 +12,22 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DirectoryListingsTest {
+  private static final long SECOND = 1_000_000_000L;
+  private final DirectoryListings listings = new DirectoryListings(42);
+
   @Test
-  void cookiesAreAboveTheDotEntriesAndFollowTheNameNotItsPlace() {
+  void cookiesAreAboveTheDotEntriesAndDependOnTheNameAndTheMountsSeed() {
     for (String name : List.of("", "a", "b", "a-much-longer-name.txt", "名前")) {
-      assertTrue(DirectoryListings.cookie(name) > DirectoryListings.DOT_DOT, name);
-      assertTrue(DirectoryListings.cookie(name) > 0, name);
+      assertTrue(listings.cookie(name) > DirectoryListings.DOT_DOT, name);
     }
-    assertEquals(DirectoryListings.cookie("same"), DirectoryListings.cookie("same"));
+    assertEquals(listings.cookie("same"), listings.cookie("same"));
+    assertNotEquals(listings.cookie("same"), new DirectoryListings(43).cookie("same"));
   }
 
   @Test
   void aReaderResumingInAChangedListingGetsTheRestOfTheUnchangedNamesOnce() {
-    List<DirectoryEntry> before = entries("x", 0, 200);
-    DirectoryListings.Listing first = DirectoryListings.sorted(before);
+    List<DirectoryEntry> before = entries("x", 200);
+    DirectoryListings.Listing first = listings.sorted(before);
     long resumeAfter = first.cookies()[49]; // a reader has had 50 entries
     List<String> had = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -29,8 +35,8 @@ class DirectoryListingsTest {
     }
 
     List<DirectoryEntry> after = new ArrayList<>(before.subList(10, 200)); // 10 removed
-    after.addAll(entries("y", 0, 100)); // 100 added
-    DirectoryListings.Listing second = DirectoryListings.sorted(after);
+    after.addAll(entries("y", 100)); // 100 added
+    DirectoryListings.Listing second = listings.sorted(after);
     List<String> rest = new ArrayList<>();
     for (int i = second.firstAfter(resumeAfter); i < second.entries().length; i++) {
       rest.add(second.entries()[i].name());
@@ -44,10 +50,8 @@ class DirectoryListingsTest {
   @Test
   void resumingAfterACookieSkipsEveryEntryThatSharesIt() {
     DirectoryEntry a = new DirectoryEntry("a", 2, 0100644);
-    DirectoryEntry b = new DirectoryEntry("b", 3, 0100644);
-    DirectoryEntry c = new DirectoryEntry("c", 4, 0100644);
     DirectoryListings.Listing l = new DirectoryListings.Listing(new long[] {10, 20, 20, 30},
-        new DirectoryEntry[] {a, b, c, a});
+        new DirectoryEntry[] {a, a, a, a});
     assertEquals(0, l.firstAfter(0));
     assertEquals(0, l.firstAfter(DirectoryListings.DOT_DOT));
     assertEquals(1, l.firstAfter(10));
@@ -58,20 +62,42 @@ class DirectoryListingsTest {
   }
 
   @Test
-  void keptListingsAreBoundedAndTheNewestOfADirectoryWins() {
-    DirectoryListings listings = new DirectoryListings();
-    for (long dir = 1; dir <= 200; dir++) {
-      listings.put(dir, entries("f", 0, 3));
+  void theLeastRecentlyReadListingGoesFirstWhenTooManyAreKept() {
+    long now = 100 * SECOND;
+    for (long dir = 1; dir <= 64; dir++) {
+      listings.put(dir, entries("f", 3), now);
     }
-    assertEquals(null, listings.get(1), "the least recently read listing is dropped first");
-    assertEquals(3, listings.get(200).entries().length);
-    listings.put(200, entries("f", 0, 5));
-    assertEquals(5, listings.get(200).entries().length);
+    assertNotNull(listings.get(1, now + 1)); // read again: now the most recent
+    listings.put(65, entries("f", 3), now + 2);
+    assertNotNull(listings.get(1, now + 3), "read last, so kept");
+    assertNull(listings.get(2, now + 3), "read least recently, so dropped");
+    listings.put(65, entries("f", 5), now + 4);
+    assertEquals(5, listings.get(65, now + 5).entries().length, "the newest listing of a directory wins");
   }
 
-  private static List<DirectoryEntry> entries(String prefix, int from, int to) {
+  @Test
+  void listingsOverTheEntryBudgetStayWhileReadersPageThroughThem() {
+    long now = 100 * SECOND;
+    listings.put(1, entries("big", 100_000), now);
+    listings.put(2, entries("big", 100_000), now + 1); // over the budget, but both are being read
+    assertNotNull(listings.get(1, now + 2));
+    assertNotNull(listings.get(2, now + 2));
+    listings.put(3, entries("f", 3), now + 3 * SECOND); // the big ones were last read 3 s ago
+    assertNull(listings.get(1, now + 3 * SECOND), "the least recently read goes until the rest fit");
+    assertNotNull(listings.get(2, now + 3 * SECOND));
+    assertNotNull(listings.get(3, now + 3 * SECOND));
+  }
+
+  @Test
+  void aListingReadToItsEndIsDropped() {
+    listings.put(7, entries("f", 3), 0);
+    listings.finished(7);
+    assertNull(listings.get(7, 1));
+  }
+
+  private static List<DirectoryEntry> entries(String prefix, int count) {
     List<DirectoryEntry> out = new ArrayList<>();
-    for (int i = from; i < to; i++) {
+    for (int i = 0; i < count; i++) {
       out.add(new DirectoryEntry(prefix + i, 1000L + i + (prefix.equals("y") ? 5000 : 0), 0100644));
     }
     return out;

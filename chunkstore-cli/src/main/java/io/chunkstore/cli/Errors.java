@@ -23,12 +23,30 @@ final class Errors {
     return path.matches("[A-Za-z0-9_./:@%+=,-]+") ? path : quote(path);
   }
 
-  static String sentence(Throwable e) {
+  /**
+   * A failure whose sentence the command has printed already: the launcher's handler exits with
+   * its status and prints nothing more.
+   */
+  static final class Reported extends RuntimeException {
+    Reported(Throwable cause) {
+      super(null, cause, false, false);
+    }
+  }
+
+  /** True if {@code e} is, or was caused by, running out of heap. */
+  static boolean outOfMemory(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof OutOfMemoryError) {
-        return "out of memory: the Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
-            + " MiB is too small for this; raise it with JAVA_OPTS=-Xmx2g (or more)";
+        return true;
       }
+    }
+    return false;
+  }
+
+  static String sentence(Throwable e) {
+    if (outOfMemory(e)) {
+      return "out of memory: the Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+          + " MiB is too small for this; raise it with JAVA_OPTS=-Xmx2g (or more)";
     }
     if (e instanceof java.util.concurrent.ExecutionException && e.getCause() != null) {
       return sentence(e.getCause());

@@ -31,6 +31,9 @@ public final class Main {
       cl.addSubcommand(sub);
     }
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof Errors.Reported) {
+        return cmd.getCommandSpec().exitCodeOnExecutionException();
+      }
       cmd.getErr().println(cmd.getCommandName() + ": " + Errors.sentence(ex));
       if (System.getenv("CHUNKSTORE_DEBUG") != null) {
         ex.printStackTrace(cmd.getErr());

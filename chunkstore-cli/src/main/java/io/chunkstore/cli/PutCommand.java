@@ -126,6 +126,13 @@ final class PutCommand implements Callable<Integer> {
       } catch (Exception | Error e) {
         // Out of memory, say: that is the one thing to report, not the imports it interrupts.
         aborted = true;
+        if (Errors.outOfMemory(e)) {
+          // Said now, before the store closes: a close under this memory pressure may not live to
+          // the launcher's handler (a native allocation that fails aborts the JVM).
+          System.err.println("put: " + Errors.sentence(e));
+          System.err.flush();
+          throw new Errors.Reported(e);
+        }
         throw e;
       } finally {
         files.shutdownNow();

@@ -152,7 +152,7 @@ final class PutCommand implements Callable<Integer> {
       read = progress.bytes();
     }
     // Like the progress bar: on a terminal only, so that scripts and pipes get nothing but errors.
-    if (!quiet && Progress.onTerminal()) {
+    if (showProgress) {
       System.out.printf(Locale.ROOT, "read %s in %.2f s (%s/s); the store now holds %s in %s%n",
           Sizes.human(read), secs, Sizes.human((long) (read / Math.max(secs, 1e-3))), Sizes.human(after.logicalBytes()),
           Sizes.human(after.storedBytes()));
@@ -194,7 +194,7 @@ final class PutCommand implements Callable<Integer> {
             cs.mkdir(dst, attrs);
             created.add(dst);
           }
-          copyXattrs(cs, dir, dst);
+          copyXattrs(cs, dir, dst, xattrNames(dir));
           dirTimes.add(() -> {
             try {
               cs.setAttributes(dst, attrs);
@@ -266,8 +266,9 @@ final class PutCommand implements Callable<Integer> {
         pending.add(files.submit(() -> {
           try (InputStream in = Files.newInputStream(file)) {
             cs.importFile(dst, progress.count(in), attrs);
-            if (hasXattrs(file)) {
-              xattrs.add(() -> copyXattrs(cs, file, dst));
+            List<String> names = xattrNames(file);
+            if (!names.isEmpty()) {
+              xattrs.add(() -> copyXattrs(cs, file, dst, names));
             }
           } catch (IOException e) {
             fail(file, e);
@@ -323,28 +324,26 @@ final class PutCommand implements Callable<Integer> {
     return slash <= 0 ? "/" : storePath.substring(0, slash);
   }
 
-  private static boolean hasXattrs(Path p) throws IOException {
+  /** The names of {@code p}'s {@code user.*} extended attributes (without "user."); none where its file system has none. */
+  private static List<String> xattrNames(Path p) throws IOException {
     UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
+    if (v == null) {
+      return List.of();
+    }
     try {
-      return v != null && !v.list().isEmpty();
+      return v.list();
     } catch (java.nio.file.FileSystemException unsupported) {
-      return false;
+      return List.of();
     }
   }
 
-  /** Copies the {@code user.*} extended attributes (the ones a process may set on its files). */
-  private void copyXattrs(ChunkStore cs, Path src, String dst) {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(src, UserDefinedFileAttributeView.class);
-    if (v == null) {
+  /** Copies the {@code user.*} extended attributes {@code names} (the ones a process may set on its files). */
+  private void copyXattrs(ChunkStore cs, Path src, String dst, List<String> names) {
+    if (names.isEmpty()) {
       return;
     }
+    UserDefinedFileAttributeView v = Files.getFileAttributeView(src, UserDefinedFileAttributeView.class);
     try {
-      List<String> names;
-      try {
-        names = v.list();
-      } catch (java.nio.file.FileSystemException unsupported) {
-        return; // the source's file system has none
-      }
       for (String name : names) {
         ByteBuffer buf = ByteBuffer.allocate(v.size(name));
         v.read(name, buf);

@@ -295,9 +295,7 @@ public final class FileTree {
         content[0].addRef(extent.block(), 1);
         if (content[0].sizeBytes() > MAX_BATCH_BYTES) {
           // with the pending imports: this thread's hits for them must not lose their protection
-          synchronized (treeLock) {
-            commitPendingWith(content[0], fresh, orphaned);
-          }
+          commitPendingWith(content[0], fresh, orphaned);
         }
       });
     } catch (IOException | RuntimeException e) {
@@ -363,15 +361,17 @@ public final class FileTree {
    * the earlier imports without them would let a gc drop a block the import names.
    */
   private void commitPendingWith(Batch content, InodeRecord fresh, boolean[] orphaned) throws IOException {
-    if (!orphaned[0]) {
-      content.putMeta(NEXT_INO, encodeLong(nextIno.get()));
-      content.putInode(fresh);
-      content.putOrphan(fresh.ino());
-      orphaned[0] = true;
+    synchronized (treeLock) { // the pending batch is the tree's
+      if (!orphaned[0]) {
+        content.putMeta(NEXT_INO, encodeLong(nextIno.get()));
+        content.putInode(fresh);
+        content.putOrphan(fresh.ino());
+        orphaned[0] = true;
+      }
+      pending.append(content);
+      content.clear();
+      commitPending();
     }
-    pending.append(content);
-    content.clear();
-    commitPending();
   }
 
   /** Makes the files of {@link #importFile} visible: one index batch for all of them. */

@@ -566,9 +566,10 @@ final class LowLevelFuse {
       listing = listings.put(node, tree.list(node), now);
     }
     int limit = OUT_HEADER + Math.min(size, out.capacity() - OUT_HEADER);
-    if (offset < DirectoryListings.DOT && !putDirent(node, ".", node, Stat.S_IFDIR, DirectoryListings.DOT, plus, out, limit)
+    if (offset < DirectoryListings.DOT
+        && !putDirent(node, ".", node, Stat.S_IFDIR, DirectoryListings.DOT, plus, now, out, limit)
         || offset < DirectoryListings.DOT_DOT
-            && !putDirent(node, "..", node, Stat.S_IFDIR, DirectoryListings.DOT_DOT, plus, out, limit)) {
+            && !putDirent(node, "..", node, Stat.S_IFDIR, DirectoryListings.DOT_DOT, plus, now, out, limit)) {
       return 0;
     }
     long[] cookies = listing.cookies();
@@ -585,7 +586,7 @@ final class LowLevelFuse {
         runAt = out.position();
       }
       DirectoryEntry e = listing.entries()[i];
-      if (!putDirent(node, e.name(), e.ino(), e.mode(), cookies[i], plus, out, limit)) {
+      if (!putDirent(node, e.name(), e.ino(), e.mode(), cookies[i], plus, now, out, limit)) {
         if (run > first) {
           out.position(runAt); // a reader resumes after a whole cookie: its entries share one page
         }
@@ -596,8 +597,8 @@ final class LowLevelFuse {
   }
 
   /** Appends one entry (with its attributes for READDIRPLUS) if it fits before {@code limit}. */
-  private boolean putDirent(long dir, String name, long ino, int mode, long cookie, boolean plus, ByteBuffer out,
-      int limit) throws IOException {
+  private boolean putDirent(long dir, String name, long ino, int mode, long cookie, boolean plus, long now,
+      ByteBuffer out, int limit) throws IOException {
     byte[] nb = name.getBytes(StandardCharsets.UTF_8);
     int dirent = (24 + nb.length + 7) & ~7;
     if (out.position() + dirent + (plus ? 128 : 0) > limit) {
@@ -605,7 +606,7 @@ final class LowLevelFuse {
     }
     if (plus) {
       Stat n = null;
-      if (ino != dir && !kernelInodes.holds(ino, System.nanoTime())) {
+      if (ino != dir && !kernelInodes.holds(ino, now)) {
         try {
           n = tree.statInode(ino);
         } catch (NoSuchFileException gone) {

@@ -8,6 +8,7 @@ import io.chunkstore.fsck.GcFixture;
 import io.chunkstore.fsck.MaintenanceStore;
 import io.chunkstore.fsck.ProgressListener;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +66,7 @@ class GcCrashTest {
         crashed++;
         pointsHit.add(how.startsWith("SIGKILL") ? "SIGKILL" : how);
       } else {
-        assertEquals(0, exit, how + ": gc failed: " + new String(gc.getErrorStream().readAllBytes()));
+        assertEquals(0, exit, how + ": gc failed: " + Files.readString(childErr(f.root())));
       }
       outcomes.add(how + " -> exit " + exit);
       assertEquals(List.of(), f.checkErrors(), "round " + round + " (" + how + ")");
@@ -95,6 +96,12 @@ class GcCrashTest {
       pb.environment().put("CHUNKSTORE_GC_CRASH_AT", crashAt);
     }
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    // to a file, not a pipe: what a failed child said stays readable whenever the test asks
+    pb.redirectError(childErr(store).toFile());
     return pb.start();
+  }
+
+  private static Path childErr(Path store) {
+    return store.resolveSibling(store.getFileName() + ".gc-stderr");
   }
 }

@@ -133,18 +133,18 @@ public final class FileTree {
 
   private InodeRecord withOpenState(InodeRecord n) {
     OpenFile f;
+    OpenFile.Deferred d;
     synchronized (treeLock) {
       f = openFiles.get(n.ino());
+      d = f == null ? null : f.deferred;
     }
     if (f == null) {
       return n;
     }
-    if (f.isDirty()) {
-      return n.withContent(f.size(), f.mtimeNanos());
-    }
     // Clean now, but n may have been read before a background fold committed: a stale record
     // would show a smaller size than the writes that came before this call. Read it again.
-    return index.inode(n.ino()).orElse(n);
+    InodeRecord r = f.isDirty() ? n.withContent(f.size(), f.mtimeNanos()) : index.inode(n.ino()).orElse(n);
+    return d == null ? r : d.applyTo(r, f.mtimeNanos());
   }
 
   /** The inode numbered {@code ino}, as committed. */
@@ -588,8 +588,11 @@ public final class FileTree {
   public Stat setAttributes(long ino, Attributes attrs) throws IOException {
     commitPending();
     synchronized (treeLock) {
-      // the committed record: a pending fold owns the size
-      InodeRecord n = inode(ino);
+      OpenFile open = openFiles.get(ino);
+      OpenFile.Deferred deferred = open == null ? null : open.deferred;
+      // the committed record (a pending fold owns the size), with what is deferred
+      InodeRecord committed = inode(ino);
+      InodeRecord n = deferred == null ? committed : deferred.applyTo(committed, open.mtimeNanos());
       long now = now();
       boolean chown = attrs.uid() != Attributes.KEEP || attrs.gid() != Attributes.KEEP;
       int mode = attrs.permissions() != Attributes.KEEP
@@ -603,11 +606,17 @@ public final class FileTree {
           : attrs.atimeNanos() == Attributes.KEEP ? n.atimeNanos() : attrs.atimeNanos();
       InodeRecord changed = new InodeRecord(n.ino(), mode, n.nlink(), uid, gid, n.size(), atime, mtime, now,
           n.rdev(), n.symlinkTarget());
-      try (Batch b = index.batch()) {
-        b.putInode(changed);
-        blocks.commit(b, false);
+      if (open != null && open.isDirty()) {
+        open.deferred = OpenFile.Deferred.of(changed); // the fold of the writes commits it
+      } else {
+        try (Batch b = index.batch()) {
+          b.putInode(changed);
+          blocks.commit(b, false);
+        }
+        if (open != null) {
+          open.deferred = null;
+        }
       }
-      OpenFile open = openFiles.get(n.ino());
       if (open != null && attrs.mtimeNanos() != Attributes.KEEP) {
         open.setMtime(mtime); // the next fold must not put the time of the last write back
       }
@@ -625,11 +634,11 @@ public final class FileTree {
    *     set-group-ID file without group execute
    */
   public void dropSetIdBits(long ino, java.util.function.IntPredicate writerInGroup) throws IOException {
-    if ((inode(ino).mode() & (S_ISUID | S_ISGID)) == 0) {
-      return; // the common case, on every write of an ordinary user: no lock taken
+    if ((withOpenState(inode(ino)).mode() & (S_ISUID | S_ISGID)) == 0) {
+      return; // the common case, on every write of an ordinary user
     }
     synchronized (treeLock) {
-      InodeRecord n = inode(ino);
+      InodeRecord n = withOpenState(inode(ino));
       int mode = n.mode();
       int kept = withoutSetIdBits(mode);
       if ((kept & S_ISGID) != 0 && !writerInGroup.test(n.gid())) {
@@ -976,6 +985,29 @@ public final class FileTree {
 
   private void fold(OpenFile f, boolean sync) throws IOException {
     f.fold(sync, inodeCommit(f));
+    commitDeferred(f, sync);
+  }
+
+  /**
+   * Commits attributes still deferred after a fold: set just as the fold that would have carried
+   * them committed, or while another writer keeps the file dirty. Every close, fsync and unmount
+   * folds, so none outlives the file's last handle.
+   */
+  private void commitDeferred(OpenFile f, boolean sync) throws IOException {
+    synchronized (treeLock) {
+      OpenFile.Deferred d = f.deferred;
+      if (d == null) {
+        return;
+      }
+      Optional<InodeRecord> cur = index.inode(f.ino());
+      if (cur.isPresent()) {
+        try (Batch b = index.batch()) {
+          b.putInode(d.applyTo(cur.get(), f.isDirty() ? cur.get().mtimeNanos() : f.mtimeNanos()));
+          blocks.commit(b, sync);
+        }
+      }
+      f.deferred = null;
+    }
   }
 
   /**
@@ -1038,7 +1070,8 @@ public final class FileTree {
         if (cur.isEmpty()) {
           return;
         }
-        InodeRecord n = cur.get();
+        OpenFile.Deferred d = f.deferred;
+        InodeRecord n = d == null ? cur.get() : d.applyTo(cur.get(), mtime);
         // ctime is the last write's time (what stat showed meanwhile) unless an attribute changed since:
         // a fold itself changes nothing a caller can see, so a kernel's cached attributes stay right.
         b.putInode(new InodeRecord(n.ino(), n.mode(), n.nlink(), n.uid(), n.gid(), newSize, n.atimeNanos(), mtime,
@@ -1048,6 +1081,7 @@ public final class FileTree {
           b.addCounter(Counter.HOLE_BYTES, newSize - oldSize - storedDelta);
         }
         blocks.commit(b, doSync);
+        f.deferred = null; // committed with the writes
         if (oldSize == 0) {
           // a file that was empty has exactly the extents this fold added: a listing of a tree
           // just written (readdirplus) then needs no extent scan per file

@@ -3,6 +3,7 @@ package io.chunkstore.fs;
 import io.chunkstore.index.Batch;
 import io.chunkstore.index.Extent;
 import io.chunkstore.index.Index;
+import io.chunkstore.index.InodeRecord;
 import io.chunkstore.store.BlockStore;
 import io.chunkstore.store.ChunkPipeline;
 import java.io.IOException;
@@ -61,6 +62,25 @@ final class OpenFile {
   private volatile boolean changed;
   int handles;
   boolean unlinked;
+  /**
+   * Attributes set while the file had writes the index does not have yet: the fold that stores
+   * those writes commits them with the new size, so that {@code tar}'s utimens, chown and chmod of
+   * each file cost no index write of their own. Null if there are none. Guarded by the tree's lock.
+   */
+  Deferred deferred;
+
+  /** Permissions, owner and access and change times that the index does not have yet. */
+  record Deferred(int mode, int uid, int gid, long atimeNanos, long ctimeNanos) {
+    static Deferred of(InodeRecord n) {
+      return new Deferred(n.mode(), n.uid(), n.gid(), n.atimeNanos(), n.ctimeNanos());
+    }
+
+    /** {@code n} with these attributes, the modification time {@code mtime} and the later change time. */
+    InodeRecord applyTo(InodeRecord n, long mtime) {
+      return new InodeRecord(n.ino(), mode, n.nlink(), uid, gid, n.size(), atimeNanos, mtime,
+          Math.max(Math.max(n.ctimeNanos(), ctimeNanos), mtime), n.rdev(), n.symlinkTarget());
+    }
+  }
 
   OpenFile(long ino, long committedSize, long mtimeNanos, Index index, BlockStore blocks, ChunkPipeline pipeline,
       AtomicLong stagedTotal) {

@@ -476,10 +476,10 @@ final class LowLevelFuse {
         : (valid & FATTR_ATIME_NOW) != 0 ? Attributes.NOW : nanos(in.getLong(p + 32), in.getInt(p + 56));
     long mtime = (valid & FATTR_MTIME) == 0 ? Attributes.KEEP
         : (valid & FATTR_MTIME_NOW) != 0 ? Attributes.NOW : nanos(in.getLong(p + 40), in.getInt(p + 60));
-    if ((valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_ATIME | FATTR_MTIME)) != 0) {
-      tree.setAttributes(node, new Attributes(mode, uid, gid, mtime, atime));
-    }
-    putAttrOut(out, tree.statInode(node));
+    Stat now = (valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_ATIME | FATTR_MTIME)) != 0
+        ? tree.setAttributes(node, new Attributes(mode, uid, gid, mtime, atime))
+        : tree.statInode(node);
+    putAttrOut(out, now);
     return 0;
   }
 

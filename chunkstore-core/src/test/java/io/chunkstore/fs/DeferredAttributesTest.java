@@ -1,0 +1,150 @@
+package io.chunkstore.fs;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.chunkstore.Attributes;
+import io.chunkstore.ChunkStore;
+import io.chunkstore.StoreConfig;
+import io.chunkstore.TestData;
+import io.chunkstore.index.InodeRecord;
+import io.chunkstore.internal.Internals;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attributes set on a file whose writes are still staged (tar's utimens, chown and chmod before
+ * close) wait for the fold that stores those writes, and are seen at once meanwhile.
+ */
+class DeferredAttributesTest {
+  @TempDir Path tmp;
+
+  private static final long WHEN = 1_500_000_000L * 1_000_000_000L;
+
+  /** What chmod(2) asks: the permissions, no time (Attributes.permissions also sets the times). */
+  private static Attributes chmod(int permissions) {
+    return new Attributes(permissions, Attributes.KEEP, Attributes.KEEP, Attributes.KEEP, Attributes.KEEP);
+  }
+
+  private static Attributes chown(int uid, int gid) {
+    return new Attributes(Attributes.KEEP, uid, gid, Attributes.KEEP, Attributes.KEEP);
+  }
+
+  @Test
+  void attributesSetWhileWritesAreStagedAreSeenAtOnceAndCommittedByTheClose() throws Exception {
+    Path dir = tmp.resolve("s");
+    long ino;
+    try (ChunkStore s = ChunkStore.create(dir, StoreConfig.defaults())) {
+      FileTree t = Internals.tree(s);
+      long fh = t.create("/f", 0644, 0, 0);
+      ino = t.stat(fh).ino();
+      byte[] d = TestData.bytes(1, 30_000);
+      t.write(fh, 0, d, 0, d.length);
+      t.setAttributes(ino, new Attributes(Attributes.KEEP, Attributes.KEEP, Attributes.KEEP, WHEN, Attributes.KEEP));
+      t.setAttributes(ino, chown(1234, 5678));
+      Stat shown = t.setAttributes(ino, chmod(0600));
+
+      for (Stat st : new Stat[] {shown, t.statInode(ino), t.stat("/f"), t.lookup(FileTree.ROOT, "f")}) {
+        assertEquals(0100600, st.mode());
+        assertEquals(1234, st.uid());
+        assertEquals(5678, st.gid());
+        assertEquals(WHEN, st.mtimeNanos());
+        assertEquals(30_000, st.size());
+      }
+      assertEquals(0100644, t.inode(ino).mode(), "the index was written before the fold: tar pays for every chmod");
+
+      t.flush(fh);
+      t.release(fh);
+      InodeRecord committed = t.inode(ino); // what a kill -9 now would leave
+      assertEquals(0100600, committed.mode());
+      assertEquals(1234, committed.uid());
+      assertEquals(5678, committed.gid());
+      assertEquals(WHEN, committed.mtimeNanos());
+      assertEquals(30_000, committed.size());
+    }
+    try (ChunkStore s = ChunkStore.open(dir)) {
+      Stat st = Internals.tree(s).statInode(ino);
+      assertEquals(0100600, st.mode());
+      assertEquals(WHEN, st.mtimeNanos());
+    }
+  }
+
+  /** A link changes nlink in the index while a chmod waits: the fold must keep both. */
+  @Test
+  void aDeferredChmodAndALinkMadeBeforeTheFoldBothStay() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      FileTree t = Internals.tree(s);
+      long fh = t.create("/a", 0644, 0, 0);
+      long ino = t.stat(fh).ino();
+      t.write(fh, 0, new byte[] {1, 2, 3}, 0, 3);
+      t.setAttributes(ino, chmod(0640));
+      Stat linked = t.link("/a", "/b");
+      assertEquals(0100640, linked.mode(), "the link's reply (cached by the kernel) lost the chmod");
+      assertEquals(2, linked.nlink());
+      t.release(fh);
+      InodeRecord committed = t.inode(ino);
+      assertEquals(0100640, committed.mode());
+      assertEquals(2, committed.nlink());
+      assertEquals(3, committed.size());
+    }
+  }
+
+  /** chown(2) clears set-user-ID: also when the bit itself was set by a chmod that is still deferred. */
+  @Test
+  void aChownClearsASetUidBitThatIsStillDeferred() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      FileTree t = Internals.tree(s);
+      long fh = t.create("/x", 0755, 0, 0);
+      long ino = t.stat(fh).ino();
+      t.write(fh, 0, new byte[] {1}, 0, 1);
+      t.setAttributes(ino, chmod(04755));
+      assertEquals(04755, t.statInode(ino).mode() & 07777);
+      t.setAttributes(ino, chown(42, Attributes.KEEP));
+      assertEquals(0755, t.statInode(ino).mode() & 07777);
+      t.release(fh);
+      assertEquals(0100755, t.inode(ino).mode());
+      assertEquals(42, t.inode(ino).uid());
+    }
+  }
+
+  /**
+   * chmods that land while a 16 MiB fold runs (some before its commit, some after) are all in
+   * the index once the handle is released, and the last one wins.
+   */
+  @Test
+  void attributesSetDuringAFoldAreInTheIndexAfterTheRelease() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      FileTree t = Internals.tree(s);
+      long fh = t.create("/f", 0644, 0, 0);
+      long ino = t.stat(fh).ino();
+      byte[] data = TestData.bytes(7, 16 << 20);
+      t.write(fh, 0, data, 0, data.length);
+      ExecutorService ex = Executors.newSingleThreadExecutor();
+      try {
+        Future<?> fold = ex.submit(() -> {
+          t.flush(fh);
+          return null;
+        });
+        int rounds = 0;
+        int mode = 0600;
+        do {
+          mode = rounds % 2 == 0 ? 0600 : 0640;
+          t.setAttributes(ino, chmod(mode));
+          rounds++;
+        } while (!fold.isDone());
+        fold.get(30, TimeUnit.SECONDS);
+        t.setAttributes(ino, chmod(0604)); // after the fold: the file is clean
+        assertTrue(rounds > 1, "no chmod ran while the fold did");
+      } finally {
+        ex.shutdownNow();
+      }
+      t.release(fh);
+      assertEquals(0100604, t.inode(ino).mode());
+      assertEquals(16 << 20, t.inode(ino).size());
+    }
+  }
+}

@@ -57,6 +57,8 @@ public final class FileTree {
   private final BlockStore blocks;
   private final ChunkPipeline pipeline;
   private final AtomicLong nextIno;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileTree.class);
+
   private final Object treeLock = new Object();
   /** Regular files open for I/O, by inode; guarded by treeLock. */
   private final java.util.Map<Long, OpenFile> openFiles = new java.util.HashMap<>();
@@ -80,6 +82,24 @@ public final class FileTree {
   private final List<OpenFile> pendingOrphaned = new ArrayList<>();
   private static final long PENDING_BYTES = 4L << 20;
   private static final int PENDING_FILES = 4096;
+
+  /** Longest a deferred attribute change waits for the fold of its file's writes. */
+  private static final long DEFERRED_COMMIT_SECONDS = 1;
+  /** Commits deferred attributes that waited {@link #DEFERRED_COMMIT_SECONDS}. */
+  private final java.util.concurrent.ScheduledThreadPoolExecutor deferredCommits = deferredCommitThread();
+  /** A commit of deferred attributes is scheduled; guarded by treeLock. */
+  private boolean deferredCommitDue;
+
+  private static java.util.concurrent.ScheduledThreadPoolExecutor deferredCommitThread() {
+    java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "chunkstore-attributes");
+      th.setDaemon(true);
+      return th;
+    });
+    t.setKeepAliveTime(10, java.util.concurrent.TimeUnit.SECONDS);
+    t.allowCoreThreadTimeOut(true); // a tree that is not written to keeps no thread
+    return t;
+  }
 
   private static java.util.concurrent.ThreadPoolExecutor foldThreads() {
     int n = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -132,19 +152,19 @@ public final class FileTree {
   }
 
   private InodeRecord withOpenState(InodeRecord n) {
-    OpenFile f;
-    OpenFile.Deferred d;
     synchronized (treeLock) {
-      f = openFiles.get(n.ino());
-      d = f == null ? null : f.deferred;
+      OpenFile f = openFiles.get(n.ino());
+      if (f == null) {
+        return n;
+      }
+      // n may have been read before a fold committed: a stale record would show a smaller size
+      // than the writes before this call, or attributes from before a deferred change. Read it
+      // again with the deferred attributes, under the lock every commit of the inode holds.
+      InodeRecord cur = index.inode(n.ino()).orElse(n);
+      InodeRecord r = f.isDirty() ? cur.withContent(f.size(), f.mtimeNanos()) : cur;
+      OpenFile.Deferred d = f.deferred;
+      return d == null ? r : d.applyTo(r, f.mtimeNanos());
     }
-    if (f == null) {
-      return n;
-    }
-    // Clean now, but n may have been read before a background fold committed: a stale record
-    // would show a smaller size than the writes that came before this call. Read it again.
-    InodeRecord r = f.isDirty() ? n.withContent(f.size(), f.mtimeNanos()) : index.inode(n.ino()).orElse(n);
-    return d == null ? r : d.applyTo(r, f.mtimeNanos());
   }
 
   /** The inode numbered {@code ino}, as committed. */
@@ -606,7 +626,11 @@ public final class FileTree {
           : attrs.atimeNanos() == Attributes.KEEP ? n.atimeNanos() : attrs.atimeNanos();
       InodeRecord changed = new InodeRecord(n.ino(), mode, n.nlink(), uid, gid, n.size(), atime, mtime, now,
           n.rdev(), n.symlinkTarget());
-      if (open != null && open.isDirty()) {
+      // A set-id bit is committed at once: a write's check for one (dropSetIdBits) reads the index alone.
+      if (open != null && open.isDirty() && (mode & (S_ISUID | S_ISGID)) == 0) {
+        if (open.deferred == null) {
+          commitDeferredSoon();
+        }
         open.deferred = OpenFile.Deferred.of(changed); // the fold of the writes commits it
       } else {
         try (Batch b = index.batch()) {
@@ -634,8 +658,8 @@ public final class FileTree {
    *     set-group-ID file without group execute
    */
   public void dropSetIdBits(long ino, java.util.function.IntPredicate writerInGroup) throws IOException {
-    if ((withOpenState(inode(ino)).mode() & (S_ISUID | S_ISGID)) == 0) {
-      return; // the common case, on every write of an ordinary user
+    if ((inode(ino).mode() & (S_ISUID | S_ISGID)) == 0) {
+      return; // the common case, on every write of an ordinary user: no lock (deferred modes have no set-id bit)
     }
     synchronized (treeLock) {
       InodeRecord n = withOpenState(inode(ino));
@@ -989,11 +1013,40 @@ public final class FileTree {
   }
 
   /**
+   * Commits the deferred attributes of every open file a second from now, so that none waits
+   * longer for a close than ext4's journal waits to commit. The caller holds the tree's lock.
+   */
+  private void commitDeferredSoon() {
+    if (deferredCommitDue) {
+      return;
+    }
+    deferredCommitDue = true;
+    deferredCommits.schedule(() -> {
+      List<OpenFile> files;
+      synchronized (treeLock) {
+        deferredCommitDue = false;
+        files = new ArrayList<>(openFiles.values());
+      }
+      for (OpenFile f : files) {
+        try {
+          commitDeferred(f, false);
+        } catch (IOException | RuntimeException e) {
+          // kept: the file's next fold (at the latest its close) commits them
+          log.warn("storing the attributes of inode {} failed; its close tries again: {}", f.ino(), e.toString());
+        }
+      }
+    }, DEFERRED_COMMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /**
    * Commits attributes still deferred after a fold: set just as the fold that would have carried
    * them committed, or while another writer keeps the file dirty. Every close, fsync and unmount
    * folds, so none outlives the file's last handle.
    */
   private void commitDeferred(OpenFile f, boolean sync) throws IOException {
+    if (f.deferred == null) {
+      return;
+    }
     synchronized (treeLock) {
       OpenFile.Deferred d = f.deferred;
       if (d == null) {
@@ -1063,13 +1116,16 @@ public final class FileTree {
   }
 
   private OpenFile.InodeCommit inodeCommit(OpenFile f) {
-    return (b, newSize, oldSize, storedDelta, mtime, doSync) -> {
+    return (b, newSize, oldSize, storedDelta, doSync, committed) -> {
       synchronized (treeLock) {
         allocated.invalidate(f.ino());
         Optional<InodeRecord> cur = index.inode(f.ino());
         if (cur.isEmpty()) {
+          committed.run();
           return;
         }
+        // read here: a utimens sets it under the tree's lock, a write under the file's (held)
+        long mtime = f.mtimeNanos();
         OpenFile.Deferred d = f.deferred;
         InodeRecord n = d == null ? cur.get() : d.applyTo(cur.get(), mtime);
         // ctime is the last write's time (what stat showed meanwhile) unless an attribute changed since:
@@ -1082,6 +1138,7 @@ public final class FileTree {
         }
         blocks.commit(b, doSync);
         f.deferred = null; // committed with the writes
+        committed.run();
         if (oldSize == 0) {
           // a file that was empty has exactly the extents this fold added: a listing of a tree
           // just written (readdirplus) then needs no extent scan per file

@@ -65,9 +65,10 @@ final class OpenFile {
   /**
    * Attributes set while the file had writes the index does not have yet: the fold that stores
    * those writes commits them with the new size, so that {@code tar}'s utimens, chown and chmod of
-   * each file cost no index write of their own. Null if there are none. Guarded by the tree's lock.
+   * each file cost no index write of their own. Null if there are none. Written under the tree's
+   * lock; volatile so that a fold can see without the lock that there are none.
    */
-  Deferred deferred;
+  volatile Deferred deferred;
 
   /** Permissions, owner and access and change times that the index does not have yet. */
   record Deferred(int mode, int uid, int gid, long atimeNanos, long ctimeNanos) {
@@ -386,12 +387,15 @@ final class OpenFile {
         });
       }
       synchronized (this) {
-        commitInode.commit(b, s.size, s.committedSize, stored[0], mtimeNanos, sync);
-        addStaged(-s.bytes);
-        committedSize = s.size;
-        cutAt = s.size;
-        changed = !staged.isEmpty() || size != s.size;
-        foldFailed = false;
+        // the file's new state is set under the tree's lock with the commit, so that a setattr
+        // never sees it dirty after the commit that would have carried its attributes
+        commitInode.commit(b, s.size, s.committedSize, stored[0], sync, () -> {
+          addStaged(-s.bytes);
+          committedSize = s.size;
+          cutAt = s.size;
+          changed = !staged.isEmpty() || size != s.size;
+          foldFailed = false;
+        });
       }
     }
   }
@@ -427,15 +431,19 @@ final class OpenFile {
         }
       }
       mtimeNanos = FileTree.now();
-      commitInode.commit(b, size, committedSize, stored, mtimeNanos, false);
+      commitInode.commit(b, size, committedSize, stored, false, () -> {});
     }
   }
 
-  /** Adds the inode change to a batch and commits it. */
+  /**
+   * Adds the inode change (the new size, the file's modification time and any deferred
+   * attributes) to a batch and commits it; then runs {@code committed}, still under the tree's
+   * lock. Called with this file's lock held.
+   */
   @FunctionalInterface
   interface InodeCommit {
     /** {@code storedDelta}: how many more bytes of the file are in extents, not holes. */
-    void commit(Batch batch, long newSize, long oldSize, long storedDelta, long mtimeNanos, boolean sync)
+    void commit(Batch batch, long newSize, long oldSize, long storedDelta, boolean sync, Runnable committed)
         throws IOException;
   }
 

@@ -478,6 +478,7 @@ public final class ChunkStore implements Closeable {
     }
     IOException first = null;
     try {
+      tree.stopDeferredCommits();
       tree.commitPending();
       blocks.close();
     } catch (IOException e) {

@@ -84,8 +84,8 @@ public final class FileTree {
   private static final int PENDING_FILES = 4096;
 
   /** Longest a deferred attribute change waits for the fold of its file's writes. */
-  private static final long DEFERRED_COMMIT_SECONDS = 1;
-  /** Commits deferred attributes that waited {@link #DEFERRED_COMMIT_SECONDS}. */
+  private volatile long deferredCommitDelayMillis = 1000;
+  /** Commits deferred attributes that waited {@link #deferredCommitDelayMillis}. */
   private final java.util.concurrent.ScheduledThreadPoolExecutor deferredCommits = deferredCommitThread();
   /** A commit of deferred attributes is scheduled; guarded by treeLock. */
   private boolean deferredCommitDue;
@@ -153,14 +153,15 @@ public final class FileTree {
 
   private InodeRecord withOpenState(InodeRecord n) {
     synchronized (treeLock) {
+      // n may have been read before a fold committed (and its file closed since): a stale record
+      // would show a smaller size than the writes before this call, or attributes from before a
+      // deferred change. Read it again, under the lock every commit of an inode holds (from the
+      // index's cache: n's own read has just filled it).
+      InodeRecord cur = index.inode(n.ino()).orElse(n);
       OpenFile f = openFiles.get(n.ino());
       if (f == null) {
-        return n;
+        return cur;
       }
-      // n may have been read before a fold committed: a stale record would show a smaller size
-      // than the writes before this call, or attributes from before a deferred change. Read it
-      // again with the deferred attributes, under the lock every commit of the inode holds.
-      InodeRecord cur = index.inode(n.ino()).orElse(n);
       InodeRecord r = f.isDirty() ? cur.withContent(f.size(), f.mtimeNanos()) : cur;
       OpenFile.Deferred d = f.deferred;
       return d == null ? r : d.applyTo(r, f.mtimeNanos());
@@ -627,10 +628,8 @@ public final class FileTree {
       InodeRecord changed = new InodeRecord(n.ino(), mode, n.nlink(), uid, gid, n.size(), atime, mtime, now,
           n.rdev(), n.symlinkTarget());
       // A set-id bit is committed at once: a write's check for one (dropSetIdBits) reads the index alone.
-      if (open != null && open.isDirty() && (mode & (S_ISUID | S_ISGID)) == 0) {
-        if (open.deferred == null) {
-          commitDeferredSoon();
-        }
+      if (open != null && open.isDirty() && !open.unlinked && (mode & (S_ISUID | S_ISGID)) == 0) {
+        commitDeferredSoon();
         open.deferred = OpenFile.Deferred.of(changed); // the fold of the writes commits it
       } else {
         try (Batch b = index.batch()) {
@@ -1013,7 +1012,8 @@ public final class FileTree {
   }
 
   /**
-   * Commits the deferred attributes of every open file a second from now, so that none waits
+   * Commits the deferred attributes of every open file a second from now (unless a commit is due
+   * already), so that none waits
    * longer for a close than ext4's journal waits to commit. The caller holds the tree's lock.
    */
   private void commitDeferredSoon() {
@@ -1021,21 +1021,43 @@ public final class FileTree {
       return;
     }
     deferredCommitDue = true;
-    deferredCommits.schedule(() -> {
-      List<OpenFile> files;
-      synchronized (treeLock) {
-        deferredCommitDue = false;
-        files = new ArrayList<>(openFiles.values());
+    deferredCommits.schedule(this::commitAllDeferred, deferredCommitDelayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private void commitAllDeferred() {
+    List<OpenFile> files;
+    synchronized (treeLock) {
+      deferredCommitDue = false;
+      files = new ArrayList<>(openFiles.values());
+    }
+    for (OpenFile f : files) {
+      try {
+        commitDeferred(f, false);
+      } catch (IOException | RuntimeException e) {
+        // kept: the file's next change schedules another try, and its next fold commits them
+        log.warn("storing the attributes of inode {} failed; its next change or close tries again: {}", f.ino(),
+            e.toString());
       }
-      for (OpenFile f : files) {
-        try {
-          commitDeferred(f, false);
-        } catch (IOException | RuntimeException e) {
-          // kept: the file's next fold (at the latest its close) commits them
-          log.warn("storing the attributes of inode {} failed; its close tries again: {}", f.ino(), e.toString());
-        }
-      }
-    }, DEFERRED_COMMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Stops the timer of deferred attributes (waiting for a run in progress) and commits what is
+   * still deferred: for the store's close, before the index goes.
+   */
+  public void stopDeferredCommits() throws IOException {
+    deferredCommits.shutdownNow();
+    try {
+      deferredCommits.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    commitAllDeferred();
+  }
+
+  /** How long a deferred attribute change waits at most (tests make it longer). */
+  void deferredCommitDelay(long millis) {
+    deferredCommitDelayMillis = millis;
   }
 
   /**

@@ -49,6 +49,7 @@ class DeferredAttributesTest {
     long ino;
     try (ChunkStore s = ChunkStore.create(dir, StoreConfig.defaults())) {
       FileTree t = Internals.tree(s);
+      t.deferredCommitDelay(60_000); // the index must not have them before the close, however slow this runs
       long fh = t.create("/f", 0644, 0, 0);
       ino = t.stat(fh).ino();
       byte[] d = TestData.bytes(1, 30_000);
@@ -103,25 +104,30 @@ class DeferredAttributesTest {
   }
 
   /**
-   * A set-uid bit is in the index at once (a write's check for one reads the index alone); what
-   * clears it may wait for the fold: the kernel's kill-suid at a write, and chown(2).
+   * A set-uid bit is in the index at once (a write's check for one reads the index alone), and
+   * replaces what was deferred; what clears the bit may wait: the kernel's kill-suid at a write,
+   * and chown(2).
    */
   @Test
   void aSetUidChmodIsCommittedAtOnceAndWhatClearsTheBitMayWait() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
       FileTree t = Internals.tree(s);
+      t.deferredCommitDelay(60_000);
       Staged f = staged(t, "/x", 0755, new byte[] {1});
       long ino = f.ino();
       t.setAttributes(ino, chmod(04755));
       assertEquals(0104755, t.inode(ino).mode());
       t.dropSetIdBits(ino, g -> false);
       assertEquals(0755, t.statInode(ino).mode() & 07777);
+      assertEquals(0104755, t.inode(ino).mode(), "the kill-suid did not wait");
 
-      t.setAttributes(ino, chmod(04755));
+      t.setAttributes(ino, chmod(04700));
+      assertEquals(0104700, t.inode(ino).mode());
+      assertEquals(04700, t.statInode(ino).mode() & 07777, "the deferred 0755 outlived a later chmod");
       t.setAttributes(ino, chown(42, Attributes.KEEP));
-      assertEquals(0755, t.statInode(ino).mode() & 07777, "chown kept the set-uid bit");
+      assertEquals(0700, t.statInode(ino).mode() & 07777, "chown kept the set-uid bit");
       t.release(f.fh());
-      assertEquals(0100755, t.inode(ino).mode());
+      assertEquals(0100700, t.inode(ino).mode());
       assertEquals(42, t.inode(ino).uid());
     }
   }

@@ -79,21 +79,15 @@ public final class ChunkPipeline {
           }
         }
         int pos = 0;
-        int firstCut = -1;
-        if (first && eof && len > 0) {
-          // A stream that is one chunk long (most small files) is done on this thread: a hand-off
-          // to a worker and back would cost more than hashing and compressing it here.
-          firstCut = len <= chunker.minSize() ? len : chunker.cut(buf, 0, Math.min(len, max));
-          if (firstCut == len) {
-            Chunk c = process(Arrays.copyOf(buf, len));
-            emit(c, offset, sink);
-            return len;
-          }
+        // A stream that is one chunk long (most small files) is done on this thread: no hand-off.
+        if (first && eof && len <= chunker.minSize() && len > 0) {
+          Chunk c = process(Arrays.copyOf(buf, len));
+          emit(c, offset, sink);
+          return len;
         }
         first = false;
         while (len - pos >= max || (eof && pos < len)) {
-          int cut = firstCut > 0 ? firstCut : chunker.cut(buf, pos, Math.min(len - pos, max));
-          firstCut = -1;
+          int cut = chunker.cut(buf, pos, Math.min(len - pos, max));
           byte[] data = Arrays.copyOfRange(buf, pos, pos + cut);
           inFlight.add(store.workers().submit(() -> process(data)));
           pos += cut;

@@ -261,14 +261,21 @@ public final class BlockStore implements Closeable {
   }
 
   /**
-   * Adds a block to the open pack unless it is stored already. Its index entry is committed by the
-   * next {@link #commit}, which must come before anything that references it is visible.
+   * Adds a block to the open pack unless it is stored already (then the calling thread's next
+   * commit counts as naming it, as after {@link #confirmDuplicate}). Its index entry is committed
+   * by the next {@link #commit}, which must come before anything that references it is visible.
    *
    * @return true if the block was new
    */
   public synchronized boolean add(PreparedBlock block) throws IOException {
     ensureOpen();
     if (contains(block.id())) {
+      // Stored meanwhile (say gc spared the block it had condemned when the caller looked): the
+      // caller's extent now names a committed block, a dedup hit that gc must wait for like any
+      // confirmed one, or its next run drops the block before the extent is committed.
+      if (!uncommitted.containsKey(block.id())) {
+        hitsInFlight.putIfAbsent(Thread.currentThread(), gcGeneration.get());
+      }
       return false;
     }
     if (writer == null) {

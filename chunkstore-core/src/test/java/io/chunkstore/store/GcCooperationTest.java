@@ -1,0 +1,57 @@
+package io.chunkstore.store;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chunkstore.ChunkStore;
+import io.chunkstore.StoreConfig;
+import io.chunkstore.TestData;
+import io.chunkstore.id.BlockId;
+import io.chunkstore.index.Batch;
+import io.chunkstore.index.Extent;
+import io.chunkstore.internal.Internals;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A writer and an online gc on the same block, in the order that lost blocks in OnlineGcTest: the
+ * writer looks while gc has the block condemned (so it prepares a copy of its own), gc spares
+ * the block, and the writer's add finds it stored again. Its extent then names a committed block
+ * with a refcount of 0 until the writer commits: the next gc must wait for that commit.
+ */
+class GcCooperationTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void anAddThatFindsTheBlockStoredAgainHoldsOffTheNextGcUntilItsCommit() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      byte[] data = TestData.bytes(5, 40_000);
+      s.write("/f", new ByteArrayInputStream(data));
+      s.delete("/f"); // the block stays, at refcount 0, until a gc drops it
+      s.flush();
+      BlockStore blocks = Internals.blocks(s);
+      BlockId id = blocks.hasher().hash(data, 0, data.length);
+
+      assertTrue(blocks.condemn(List.of(id), 1000), "gc condemns the dead block");
+      assertFalse(blocks.contains(id), "a writer looking now does not deduplicate against it");
+      var copy = blocks.prepare(id, data, data.length);
+      blocks.release(List.of(id)); // gc spares it this time
+
+      assertFalse(blocks.add(copy), "the block is stored again: nothing to add");
+      // the writer's extent names the block; before its commit, the next gc must not drop it
+      assertFalse(blocks.condemn(List.of(id), 100), "the next gc went ahead while the writer's extent was uncommitted");
+      blocks.release(List.of(id));
+      try (Batch b = Internals.index(s).batch()) {
+        b.putExtent(999, new Extent(0, id, 0, data.length));
+        b.addRef(id, 1);
+        blocks.commit(b, false);
+      }
+      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
+      blocks.release(List.of(id));
+    }
+  }
+}

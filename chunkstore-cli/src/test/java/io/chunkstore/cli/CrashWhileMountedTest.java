@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chunkstore.ChunkStore;
+import io.chunkstore.FileInfo;
 import io.chunkstore.internal.Internals;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is byte-identical afterwards, a file caught mid-write is absent, empty or whole, an overwrite
  * caught before its fsync left the old or the new content (never a mix), and every refcount
  * equals a recount from the extents. Ten rounds on the same store, each with new files and some
- * fsynced overwrites of earlier ones.
+ * fsynced overwrites of earlier ones. And the attributes a daemon holds back for a file's fold
+ * (README, "Durability") survive it once the file is closed, or a second after they were set.
  */
 class CrashWhileMountedTest {
   private static final int ROUNDS = 10;
@@ -180,6 +185,47 @@ class CrashWhileMountedTest {
     assertTrue(e instanceof IOException
             && (why.contains("Transport endpoint is not connected") || why.contains("Software caused connection abort")),
         "round " + round + ": the writer stopped with ENOTCONN or ECONNABORTED, not " + e);
+  }
+
+  private static final Instant WHEN = Instant.parse("2020-02-02T02:02:02Z");
+
+  /** What tar does (write, then set the time and the mode on the open file, then close), and a log kept open. */
+  @Test
+  void attributesSetBeforeACloseOrASecondAgoSurviveKill9() throws Exception {
+    Path store = tmp.resolve("store");
+    assertEquals(0, CliRunner.run("init", store.toString()).status());
+    mountPoint = Files.createDirectory(tmp.resolve("mnt"));
+    daemon = startDaemon(store, 0);
+
+    // what tar does: write, then set the time and the mode on the open file, then close
+    Path closed = mountPoint.resolve("closed");
+    try (FileChannel ch = FileChannel.open(closed, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+      Files.setLastModifiedTime(closed, FileTime.from(WHEN));
+      Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rw-------"));
+    }
+    // a log kept open: its chmod waits for no close
+    Path open = mountPoint.resolve("open");
+    try (FileChannel ch = FileChannel.open(open, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {4}));
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r-----"));
+      assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(open)));
+      Thread.sleep(2500); // the daemon commits deferred attributes after one second
+      daemon.destroyForcibly(); // SIGKILL, with the file still open
+      assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon died");
+    } catch (java.io.IOException gone) {
+      // closing the channel of a dead mount fails: expected
+    }
+    FuseProcesses.unmountLazily(mountPoint);
+
+    try (ChunkStore s = ChunkStore.open(store)) {
+      FileInfo c = s.stat("/closed");
+      assertEquals(0600, c.permissions(), "the chmod before the close was lost");
+      assertEquals(WHEN, c.modified(), "the utimens before the close was lost");
+      assertEquals(3, c.size());
+      FileInfo o = s.stat("/open");
+      assertEquals(0640, o.permissions(), "the chmod of a file kept open was lost a second after it returned");
+    }
   }
 
   private Process startDaemon(Path store, int round) throws Exception {

@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe: changes to the tree are serialized; content streams in without the lock.
  */
 public final class FileTree {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileTree.class);
   /** The root directory's inode number. */
   public static final long ROOT = 1;
   static final String NEXT_INO = "next_ino";
@@ -57,8 +58,6 @@ public final class FileTree {
   private final BlockStore blocks;
   private final ChunkPipeline pipeline;
   private final AtomicLong nextIno;
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileTree.class);
-
   private final Object treeLock = new Object();
   /** Regular files open for I/O, by inode; guarded by treeLock. */
   private final java.util.Map<Long, OpenFile> openFiles = new java.util.HashMap<>();
@@ -1013,8 +1012,8 @@ public final class FileTree {
 
   /**
    * Commits the deferred attributes of every open file a second from now (unless a commit is due
-   * already), so that none waits
-   * longer for a close than ext4's journal waits to commit. The caller holds the tree's lock.
+   * already), so that none waits longer for a close than ext4's journal waits to commit. The
+   * caller holds the tree's lock.
    */
   private void commitDeferredSoon() {
     if (deferredCommitDue) {

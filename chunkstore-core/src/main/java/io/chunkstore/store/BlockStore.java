@@ -205,8 +205,13 @@ public final class BlockStore implements Closeable {
     if (condemned.contains(id) || index.block(id).isEmpty()) {
       return false;
     }
-    hitsInFlight.putIfAbsent(Thread.currentThread(), gcGeneration.get());
+    holdOffGcUntilCommit();
     return true;
+  }
+
+  /** The calling thread names a committed block in its next commit: gc waits for that commit. */
+  private void holdOffGcUntilCommit() {
+    hitsInFlight.putIfAbsent(Thread.currentThread(), gcGeneration.get());
   }
 
   /**
@@ -274,7 +279,7 @@ public final class BlockStore implements Closeable {
       // caller's extent now names a committed block, a dedup hit that gc must wait for like any
       // confirmed one, or its next run drops the block before the extent is committed.
       if (!uncommitted.containsKey(block.id())) {
-        hitsInFlight.putIfAbsent(Thread.currentThread(), gcGeneration.get());
+        holdOffGcUntilCommit();
       }
       return false;
     }

@@ -43,6 +43,8 @@ import picocli.CommandLine.Parameters;
         "  max_write=BYTES        largest write request (default and most 1M)",
         "  nosuid,nodev,noexec,noatime,sync,dirsync   as for mount(8)",
         "  writeback_cache        kernel gathers writes (off: dedups less)",
+        "  sync_close             close returns once its writes are stored (by default",
+        "                         a fold thread stores them right after; fsync waits)",
         "  libfuse2               the libfuse 2 adapter; its other options",
         "                         go to libfuse as they are",
         "Tahoe-LAFS stores:",

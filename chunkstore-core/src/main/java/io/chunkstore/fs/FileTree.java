@@ -72,6 +72,14 @@ public final class FileTree {
   private final long stagingBudget;
   /** Stores staged pieces of files being written while their writers go on; one fold per file at a time. */
   private final java.util.concurrent.ThreadPoolExecutor folder = foldThreads();
+  /** Where blocks go, if a close may return before its fold ({@link #foldAfterClose}); else null. */
+  private volatile java.nio.file.FileStore foldAfterCloseOn;
+  /**
+   * Room a close leaves to a fold thread beyond twice the file's staged bytes: a pack being
+   * sealed and the index's own files need some too, and a close that would fill the disk must
+   * hear so itself.
+   */
+  static final long CLOSE_ROOM = 256L << 20;
   /** Bulk-imported files waiting to become visible together; guarded by treeLock. */
   private final Batch pending;
   private final java.util.Set<String> pendingNames = new java.util.HashSet<>();
@@ -867,7 +875,7 @@ public final class FileTree {
     if (stagedTotal.get() > stagingBudget || f.foldFailed()) {
       fold(f, false); // staging is full, or a background fold failed: the writer stores (and hears why)
     } else if (f.stagedBytes() >= OpenFile.FOLD_BYTES) {
-      f.foldInBackground(inodeCommit(f), folder); // the writer goes on while this piece is stored
+      f.foldInBackground(inodeCommit(f), folder, OpenFile.FOLD_BYTES); // the writer goes on while this piece is stored
     }
   }
 
@@ -957,9 +965,49 @@ public final class FileTree {
     }
   }
 
-  /** Folds the handle's staged writes into blocks (close of a file descriptor). */
+  /**
+   * Folds the handle's staged writes into blocks (close of a file descriptor): before it returns,
+   * or, after {@link #foldAfterClose}, on a fold thread that starts at once.
+   */
   public void flush(long fh) throws IOException {
-    fold(handle(fh), false);
+    OpenFile f = handle(fh);
+    if (foldsAfterClose(f)) {
+      f.foldInBackground(inodeCommit(f), folder, 0);
+    } else {
+      fold(f, false);
+    }
+  }
+
+  /**
+   * Lets a close return before its writes are stored, as a mount does: the closing process goes
+   * on while a fold thread (on the other core) stores them, and they are safe against a crash of
+   * the mount process a moment later instead of when the close returns. A close still stores the
+   * writes itself, and reports what fails, when {@code disk} (where the blocks go) has less room
+   * than twice its staged bytes plus {@link #CLOSE_ROOM}, when staging is full, and when a fold of
+   * the file has failed before.
+   */
+  public void foldAfterClose(java.nio.file.FileStore disk) {
+    foldAfterCloseOn = disk;
+  }
+
+  /**
+   * Waits for the folds running in the background, those closes left and those of big files'
+   * pieces, so that what the index says next counts every file closed before this call.
+   */
+  public void awaitFolds() throws IOException {
+    List<OpenFile> files;
+    synchronized (treeLock) {
+      files = new ArrayList<>(openFiles.values());
+    }
+    for (OpenFile f : files) {
+      f.awaitIdle();
+    }
+  }
+
+  private boolean foldsAfterClose(OpenFile f) throws IOException {
+    java.nio.file.FileStore disk = foldAfterCloseOn;
+    return disk != null && !f.unlinked && !f.foldFailed() && stagedTotal.get() <= stagingBudget
+        && disk.getUsableSpace() >= 2 * f.stagedBytes() + CLOSE_ROOM;
   }
 
   /** Folds and makes the file's content and metadata durable. */
@@ -1138,6 +1186,7 @@ public final class FileTree {
 
   private OpenFile.InodeCommit inodeCommit(OpenFile f) {
     return (b, newSize, oldSize, storedDelta, doSync, committed) -> {
+      blocks.writeFramesFor(b); // compressing under the tree's lock would hold up every other request
       synchronized (treeLock) {
         allocated.invalidate(f.ino());
         Optional<InodeRecord> cur = index.inode(f.ino());

@@ -273,13 +273,17 @@ final class OpenFile {
    * Folds what is staged on {@code executor} and returns at once, after waiting for this file's
    * previous background fold if it is still running (backpressure: one piece folds while the next
    * is staged). A failure stages the writes again and makes {@link #foldFailed()} true.
+   *
+   * @param minimum fold only if at least this many bytes are staged; 0 folds whatever changed
+   *     (a close's fold)
    */
-  void foldInBackground(InodeCommit commitInode, java.util.concurrent.Executor executor) throws IOException {
+  void foldInBackground(InodeCommit commitInode, java.util.concurrent.Executor executor, long minimum)
+      throws IOException {
     Snapshot s;
     synchronized (this) {
       awaitFold();
-      if (stagedBytes < FOLD_BYTES) {
-        return; // another writer of this file folded it meanwhile
+      if (minimum > 0 ? stagedBytes < minimum : !changed) {
+        return; // another writer of this file folded it meanwhile, or nothing changed
       }
       s = takeSnapshot();
       folding = s;
@@ -289,7 +293,7 @@ final class OpenFile {
         try {
           store(s, false, commitInode);
         } catch (IOException | RuntimeException | Error e) {
-          log.warn("storing writes of inode {} failed; they stay staged and the next write tries again: {}", ino,
+          log.warn("storing writes of inode {} failed; they stay staged and the file's next write, fsync or close tries again: {}", ino,
               e.toString());
           synchronized (this) {
             restage(s);

@@ -320,17 +320,8 @@ public final class BlockStore implements Closeable {
       awaitSealing(0); // a failed upload is reported before anything is taken from the writer
     }
     if (writer != null) {
-      // Write the shared frame early only if this batch needs one of its blocks: otherwise small
-      // blocks of many files keep filling it and compress together.
-      boolean needShared = sync;
-      for (BlockId id : batch.referencedBlocks()) {
-        if (needShared || writer.isBuffered(id)) {
-          needShared = true;
-          break;
-        }
-      }
       try {
-        drain(writer, needShared);
+        drain(writer, sync || needsSharedFrame(batch));
         if (sync) {
           writer.force();
         }
@@ -346,6 +337,37 @@ public final class BlockStore implements Closeable {
       hitsInFlight.remove(Thread.currentThread());
     }
     delivered();
+  }
+
+  /**
+   * Writes the open shared frame if {@code batch} names one of its blocks, which {@link #commit}
+   * would do: a caller that commits under a lock of its own calls this first, outside that lock,
+   * so that the frame's compression does not hold it. The commit then has only the index write
+   * left (or a frame begun meanwhile).
+   */
+  public synchronized void writeFramesFor(Batch batch) throws IOException {
+    ensureOpen();
+    if (writer != null && needsSharedFrame(batch)) {
+      try {
+        drain(writer, true);
+      } catch (IOException | RuntimeException e) {
+        writerFailed();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * True if a block {@code batch} names waits in the open shared frame. Only then is the frame
+   * written early: otherwise small blocks of many files keep filling it and compress together.
+   */
+  private boolean needsSharedFrame(Batch batch) {
+    for (BlockId id : batch.referencedBlocks()) {
+      if (writer.isBuffered(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Seals the open pack now, even if it is small, and hands it to the backend. */

@@ -983,8 +983,8 @@ public final class FileTree {
    * on while a fold thread (on the other core) stores them, and they are safe against a crash of
    * the mount process a moment later instead of when the close returns. A close still stores the
    * writes itself, and reports what fails, when {@code disk} (where the blocks go) has less room
-   * than twice its staged bytes plus {@link #CLOSE_ROOM}, when staging is full, and when a fold of
-   * the file has failed before.
+   * than twice the bytes staged in all open files (the folds still running included) plus
+   * {@link #CLOSE_ROOM}, when staging is full, and when a fold of the file has failed before.
    */
   public void foldAfterClose(java.nio.file.FileStore disk) {
     foldAfterCloseOn = disk;
@@ -1006,8 +1006,9 @@ public final class FileTree {
 
   private boolean foldsAfterClose(OpenFile f) throws IOException {
     java.nio.file.FileStore disk = foldAfterCloseOn;
-    return disk != null && !f.unlinked && !f.foldFailed() && stagedTotal.get() <= stagingBudget
-        && disk.getUsableSpace() >= 2 * f.stagedBytes() + CLOSE_ROOM;
+    long staged = stagedTotal.get(); // this file's and every fold's still to commit
+    return disk != null && f.isDirty() && !f.unlinked && !f.foldFailed() && staged <= stagingBudget
+        && disk.getUsableSpace() >= 2 * staged + CLOSE_ROOM;
   }
 
   /** Folds and makes the file's content and metadata durable. */
@@ -1230,6 +1231,8 @@ public final class FileTree {
     for (OpenFile f : files) {
       if (!f.unlinked) {
         fold(f, false);
+      } else {
+        f.awaitIdle(); // a fold a close left may still run for a file unlinked since: not after the store closes
       }
     }
     try (Batch b = index.batch()) {

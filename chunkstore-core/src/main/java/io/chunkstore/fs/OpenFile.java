@@ -264,6 +264,7 @@ final class OpenFile {
     try {
       store(s, sync, commitInode);
     } catch (IOException | RuntimeException | Error e) {
+      blocks.abandonHits();
       restage(s);
       throw e;
     }
@@ -293,6 +294,7 @@ final class OpenFile {
         try {
           store(s, false, commitInode);
         } catch (IOException | RuntimeException | Error e) {
+          blocks.abandonHits();
           log.warn("storing writes of inode {} failed; they stay staged and the file's next write, fsync or close tries again: {}", ino,
               e.toString());
           synchronized (this) {

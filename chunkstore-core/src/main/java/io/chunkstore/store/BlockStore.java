@@ -215,6 +215,15 @@ public final class BlockStore implements Closeable {
   }
 
   /**
+   * The calling thread gives up the commit its confirmed hits wait for (its fold failed, and the
+   * writes are staged again for another fold, which confirms them anew): gc need not wait for it.
+   * A fold thread that dies idle would otherwise hold every later gc off for good.
+   */
+  public void abandonHits() {
+    hitsInFlight.remove(Thread.currentThread());
+  }
+
+  /**
    * Condemns {@code ids} and waits until every hit confirmed before now is committed, or until
    * {@code maxWaitMillis} passed.
    *

@@ -54,4 +54,25 @@ class GcCooperationTest {
       blocks.release(List.of(id));
     }
   }
+
+  @Test
+  void aWriterThatGivesUpItsCommitNoLongerHoldsOffGc() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      byte[] data = TestData.bytes(6, 40_000);
+      s.write("/f", new ByteArrayInputStream(data));
+      s.flush();
+      BlockStore blocks = Internals.blocks(s);
+      BlockId id = blocks.hasher().hash(data, 0, data.length);
+      // a fold thread confirms a hit, then its fold fails before the commit and the thread ends
+      Thread fold = new Thread(() -> {
+        if (blocks.confirmDuplicate(id)) {
+          blocks.abandonHits(); // what OpenFile does when a fold fails: the writes are staged again
+        }
+      });
+      fold.start();
+      fold.join();
+      assertTrue(blocks.condemn(List.of(id), 1000), "a failed fold's hit held gc off after its thread was gone");
+      blocks.release(List.of(id));
+    }
+  }
 }

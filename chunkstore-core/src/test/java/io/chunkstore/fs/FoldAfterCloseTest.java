@@ -31,11 +31,8 @@ class FoldAfterCloseTest {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
       FileTree t = Internals.tree(s);
       t.foldAfterClose(disk(Long.MAX_VALUE));
-      long fh = t.create("/f", 0644, 0, 0);
-      long ino = t.stat(fh).ino();
-      byte[] d = TestData.bytes(3, SLOW_TO_FOLD);
-      t.write(fh, 0, d, 0, d.length);
-      t.flush(fh);
+      Closed c = writeAndClose(t, 3);
+      long ino = c.ino();
       assertEquals(SLOW_TO_FOLD, t.statInode(ino).size(), "the writes are seen at once, stored or not");
 
       long deadline = System.nanoTime() + 30_000_000_000L;
@@ -45,12 +42,12 @@ class FoldAfterCloseTest {
       assertEquals(SLOW_TO_FOLD, t.inode(ino).size(), "no fold stored the closed file before its release");
       assertEquals(SLOW_TO_FOLD, extentBytes(s, ino));
 
-      t.release(fh);
+      t.release(c.fh());
       byte[] back = new byte[SLOW_TO_FOLD];
       long rfh = t.open("/f");
       assertEquals(SLOW_TO_FOLD, t.read(rfh, 0, back, 0, back.length));
       t.release(rfh);
-      assertArrayEquals(d, back);
+      assertArrayEquals(c.data(), back);
     }
   }
 
@@ -59,38 +56,42 @@ class FoldAfterCloseTest {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
       FileTree t = Internals.tree(s);
       t.foldAfterClose(disk(FileTree.CLOSE_ROOM)); // less than twice the staged bytes beyond the room
-      long fh = t.create("/f", 0644, 0, 0);
-      long ino = t.stat(fh).ino();
-      byte[] d = TestData.bytes(4, SLOW_TO_FOLD);
-      t.write(fh, 0, d, 0, d.length);
-      t.flush(fh);
-      assertEquals(SLOW_TO_FOLD, t.inode(ino).size(), "the close left its writes to a fold thread on a full disk");
-      assertEquals(SLOW_TO_FOLD, extentBytes(s, ino));
-      t.release(fh);
+      Closed c = writeAndClose(t, 4);
+      assertEquals(SLOW_TO_FOLD, t.inode(c.ino()).size(), "the close left its writes to a fold thread on a full disk");
+      assertEquals(SLOW_TO_FOLD, extentBytes(s, c.ino()));
+      t.release(c.fh());
     }
   }
 
   @Test
   void aReleaseWaitsForTheFoldItsCloseLeft() throws Exception {
     Path dir = tmp.resolve("s");
-    long ino;
-    byte[] d = TestData.bytes(5, SLOW_TO_FOLD);
+    Closed c;
     try (ChunkStore s = ChunkStore.create(dir, StoreConfig.defaults())) {
       FileTree t = Internals.tree(s);
       t.foldAfterClose(Files.getFileStore(tmp));
-      long fh = t.create("/f", 0644, 0, 0);
-      ino = t.stat(fh).ino();
-      t.write(fh, 0, d, 0, d.length);
-      t.flush(fh);
-      t.release(fh);
-      assertEquals(SLOW_TO_FOLD, t.inode(ino).size(), "the release returned before the fold was stored");
-      assertEquals(SLOW_TO_FOLD, extentBytes(s, ino));
+      c = writeAndClose(t, 5);
+      t.release(c.fh());
+      assertEquals(SLOW_TO_FOLD, t.inode(c.ino()).size(), "the release returned before the fold was stored");
+      assertEquals(SLOW_TO_FOLD, extentBytes(s, c.ino()));
     }
     try (ChunkStore s = ChunkStore.open(dir)) {
       try (java.io.InputStream in = s.newInputStream("/f")) {
-        assertArrayEquals(d, in.readAllBytes());
+        assertArrayEquals(c.data(), in.readAllBytes());
       }
     }
+  }
+
+  /** /f with {@link #SLOW_TO_FOLD} bytes written and closed (flushed, not released yet). */
+  private record Closed(long fh, long ino, byte[] data) {}
+
+  private static Closed writeAndClose(FileTree t, long seed) throws IOException {
+    long fh = t.create("/f", 0644, 0, 0);
+    long ino = t.stat(fh).ino();
+    byte[] d = TestData.bytes(seed, SLOW_TO_FOLD);
+    t.write(fh, 0, d, 0, d.length);
+    t.flush(fh);
+    return new Closed(fh, ino, d);
   }
 
   private static long extentBytes(ChunkStore s, long ino) {

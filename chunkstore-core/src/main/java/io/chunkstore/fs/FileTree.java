@@ -1028,15 +1028,15 @@ public final class FileTree {
     if (f == null) {
       return;
     }
-    IOException failure = null;
+    Exception failure = null;
     try {
       if (!f.unlinked) {
         fold(f, false);
       } else {
         f.awaitIdle(); // not under the tree's lock: a background fold commits under it
       }
-    } catch (IOException e) {
-      failure = e;
+    } catch (IOException | RuntimeException e) {
+      failure = e; // the handle goes all the same: the kernel forgets it whatever this answers
     }
     synchronized (treeLock) {
       if (--f.handles == 0) {
@@ -1054,11 +1054,13 @@ public final class FileTree {
         // else the file stays open with its staged writes: the next open or unmount folds them again
       }
     }
+    if (failure instanceof IOException io) {
+      throw io;
+    }
     if (failure != null) {
-      throw failure;
+      throw (RuntimeException) failure;
     }
   }
-
 
   private void fold(OpenFile f, boolean sync) throws IOException {
     f.fold(sync, inodeCommit(f));

@@ -275,9 +275,10 @@ public final class BlockStore implements Closeable {
   }
 
   /**
-   * Adds a block to the open pack unless it is stored already (then the calling thread's next
-   * commit counts as naming it, as after {@link #confirmDuplicate}). Its index entry is committed
-   * by the next {@link #commit}, which must come before anything that references it is visible.
+   * Adds a block to the open pack unless it is stored already. Either way the calling thread's
+   * next commit counts as naming it, as after {@link #confirmDuplicate}: gc waits for that commit.
+   * Its index entry is committed by the next {@link #commit}, which must come before anything
+   * that references it is visible.
    *
    * @return true if the block was new
    */
@@ -303,6 +304,9 @@ public final class BlockStore implements Closeable {
     }
     uncommitted.put(block.id(), Boolean.TRUE);
     lost.remove(block.id());
+    // Another commit, or this pack's seal, may put the block into the index before the caller's
+    // own commit names it: at refcount 0 it would look dead to a gc meanwhile.
+    holdOffGcUntilCommit();
     if (writer.size() >= config.packSize()) {
       seal();
     }

@@ -56,6 +56,28 @@ class GcCooperationTest {
   }
 
   @Test
+  void aNewBlockThatASealPutsInTheIndexHoldsOffGcUntilItsWritersCommit() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      BlockStore blocks = Internals.blocks(s);
+      byte[] data = TestData.bytes(7, 40_000);
+      BlockId id = blocks.hasher().hash(data, 0, data.length);
+      assertTrue(blocks.add(blocks.prepare(id, data, data.length)), "a new block");
+      // the pack fills and is sealed (here on demand) before the writer commits the extent naming
+      // the block: the seal puts the block into the index, at refcount 0
+      blocks.sealOpenPack();
+      assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while the new block's writer had not committed");
+      blocks.release(List.of(id));
+      try (Batch b = Internals.index(s).batch()) {
+        b.putExtent(999, new Extent(0, id, 0, data.length));
+        b.addRef(id, 1);
+        blocks.commit(b, false);
+      }
+      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
+      blocks.release(List.of(id));
+    }
+  }
+
+  @Test
   void aWriterThatGivesUpItsCommitNoLongerHoldsOffGc() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
       byte[] data = TestData.bytes(6, 40_000);

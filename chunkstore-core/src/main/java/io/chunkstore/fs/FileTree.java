@@ -1229,22 +1229,37 @@ public final class FileTree {
     };
   }
 
-  /** Folds every open file and makes everything durable: for unmount and sync. */
+  /**
+   * Folds every open file and makes everything durable: for unmount and sync. A file whose fold
+   * fails (a full disk) does not keep the others' writes from being stored: the first failure is
+   * thrown once every file had its try.
+   */
   public void flushAll() throws IOException {
     commitPending();
     List<OpenFile> files;
     synchronized (treeLock) {
       files = new ArrayList<>(openFiles.values());
     }
+    IOException first = null;
     for (OpenFile f : files) {
-      if (!f.unlinked) {
-        fold(f, false);
-      } else {
-        f.awaitIdle(); // a fold a close left may still run for a file unlinked since: not after the store closes
+      try {
+        if (!f.unlinked) {
+          fold(f, false);
+        } else {
+          f.awaitIdle(); // a fold a close left may still run for a file unlinked since: not after the store closes
+        }
+      } catch (IOException e) {
+        log.error("storing the staged writes of inode {} failed: {}", f.ino(), e.toString());
+        if (first == null) {
+          first = e;
+        }
       }
     }
     try (Batch b = index.batch()) {
       blocks.commit(b, true);
+    }
+    if (first != null) {
+      throw first;
     }
   }
 

@@ -1240,7 +1240,7 @@ public final class FileTree {
     synchronized (treeLock) {
       files = new ArrayList<>(openFiles.values());
     }
-    IOException first = null;
+    Exception first = null;
     for (OpenFile f : files) {
       try {
         if (!f.unlinked) {
@@ -1248,7 +1248,7 @@ public final class FileTree {
         } else {
           f.awaitIdle(); // a fold a close left may still run for a file unlinked since: not after the store closes
         }
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) { // RocksDB's failures (a full disk) are unchecked
         log.error("storing the staged writes of inode {} failed: {}", f.ino(), e.toString());
         if (first == null) {
           first = e;
@@ -1258,8 +1258,11 @@ public final class FileTree {
     try (Batch b = index.batch()) {
       blocks.commit(b, true);
     }
+    if (first instanceof IOException io) {
+      throw io;
+    }
     if (first != null) {
-      throw first;
+      throw (RuntimeException) first;
     }
   }
 

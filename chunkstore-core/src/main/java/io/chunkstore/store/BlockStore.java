@@ -200,6 +200,8 @@ public final class BlockStore implements Closeable {
    */
   public synchronized boolean confirmDuplicate(BlockId id) {
     if (uncommitted.containsKey(id)) {
+      // its writer's commit may not be this thread's: a seal can index it at refcount 0 first
+      holdOffGcUntilCommit();
       return true;
     }
     if (condemned.contains(id) || index.block(id).isEmpty()) {
@@ -285,12 +287,10 @@ public final class BlockStore implements Closeable {
   public synchronized boolean add(PreparedBlock block) throws IOException {
     ensureOpen();
     if (contains(block.id())) {
-      // Stored meanwhile (say gc spared the block it had condemned when the caller looked): the
-      // caller's extent now names a committed block, a dedup hit that gc must wait for like any
-      // confirmed one, or its next run drops the block before the extent is committed.
-      if (!uncommitted.containsKey(block.id())) {
-        holdOffGcUntilCommit();
-      }
+      // Stored meanwhile (say gc spared the block it had condemned when the caller looked, or
+      // another writer added it): the caller's extent now names it, a dedup hit that gc must wait
+      // for like any confirmed one, or its next run drops the block before the extent is committed.
+      holdOffGcUntilCommit();
       return false;
     }
     if (writer == null) {

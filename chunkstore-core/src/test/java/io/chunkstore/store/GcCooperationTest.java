@@ -78,6 +78,39 @@ class GcCooperationTest {
   }
 
   @Test
+  void aWriterThatDeduplicatesAgainstAnotherWritersUncommittedBlockHoldsOffGcUntilItCommits() throws Exception {
+    try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
+      BlockStore blocks = Internals.blocks(s);
+      byte[] data = TestData.bytes(8, 40_000);
+      BlockId id = blocks.hasher().hash(data, 0, data.length);
+      // writer A adds the block, then gives its commit up (its fold failed, say)
+      Thread a = new Thread(() -> {
+        try {
+          assertTrue(blocks.add(blocks.prepare(id, data, data.length)));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        blocks.abandonHits();
+      });
+      // ... but this thread, writer B, found it before and names it in a commit still to come
+      a.start();
+      a.join();
+      assertTrue(blocks.confirmDuplicate(id), "the uncommitted block counts as stored");
+      assertFalse(blocks.add(blocks.prepare(id, data, data.length)), "stored already");
+      blocks.sealOpenPack(); // indexes it at refcount 0
+      assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while a writer that found the block had not committed");
+      blocks.release(List.of(id));
+      try (Batch b = Internals.index(s).batch()) {
+        b.putExtent(999, new Extent(0, id, 0, data.length));
+        b.addRef(id, 1);
+        blocks.commit(b, false);
+      }
+      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
+      blocks.release(List.of(id));
+    }
+  }
+
+  @Test
   void aWriterThatGivesUpItsCommitNoLongerHoldsOffGc() throws Exception {
     try (ChunkStore s = ChunkStore.create(tmp.resolve("s"), StoreConfig.defaults())) {
       byte[] data = TestData.bytes(6, 40_000);

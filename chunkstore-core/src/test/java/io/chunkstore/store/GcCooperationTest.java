@@ -45,13 +45,7 @@ class GcCooperationTest {
       // the writer's extent names the block; before its commit, the next gc must not drop it
       assertFalse(blocks.condemn(List.of(id), 100), "the next gc went ahead while the writer's extent was uncommitted");
       blocks.release(List.of(id));
-      try (Batch b = Internals.index(s).batch()) {
-        b.putExtent(999, new Extent(0, id, 0, data.length));
-        b.addRef(id, 1);
-        blocks.commit(b, false);
-      }
-      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
-      blocks.release(List.of(id));
+      commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
   }
 
@@ -67,13 +61,7 @@ class GcCooperationTest {
       blocks.sealOpenPack();
       assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while the new block's writer had not committed");
       blocks.release(List.of(id));
-      try (Batch b = Internals.index(s).batch()) {
-        b.putExtent(999, new Extent(0, id, 0, data.length));
-        b.addRef(id, 1);
-        blocks.commit(b, false);
-      }
-      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
-      blocks.release(List.of(id));
+      commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
   }
 
@@ -100,14 +88,20 @@ class GcCooperationTest {
       blocks.sealOpenPack(); // indexes it at refcount 0
       assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while a writer that found the block had not committed");
       blocks.release(List.of(id));
-      try (Batch b = Internals.index(s).batch()) {
-        b.putExtent(999, new Extent(0, id, 0, data.length));
-        b.addRef(id, 1);
-        blocks.commit(b, false);
-      }
-      assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
-      blocks.release(List.of(id));
+      commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
+  }
+
+  /** The waiting writer's commit: an extent naming the block; afterwards gc's wait is over. */
+  private static void commitsAnExtentNamingItAndGcMayLookAgain(ChunkStore s, BlockId id, int length) throws Exception {
+    BlockStore blocks = Internals.blocks(s);
+    try (Batch b = Internals.index(s).batch()) {
+      b.putExtent(999, new Extent(0, id, 0, length));
+      b.addRef(id, 1);
+      blocks.commit(b, false);
+    }
+    assertTrue(blocks.condemn(List.of(id), 1000), "the writer committed: gc may look again (and finds a reference)");
+    blocks.release(List.of(id));
   }
 
   @Test

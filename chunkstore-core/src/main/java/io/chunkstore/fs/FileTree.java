@@ -1001,12 +1001,15 @@ public final class FileTree {
    * pieces, so that what the index says next counts every file closed before this call.
    */
   public void awaitFolds() throws IOException {
-    List<OpenFile> files;
-    synchronized (treeLock) {
-      files = new ArrayList<>(openFiles.values());
-    }
-    for (OpenFile f : files) {
+    for (OpenFile f : openFilesNow()) {
       f.awaitIdle();
+    }
+  }
+
+  /** The files open now, to work through without the tree's lock. */
+  private List<OpenFile> openFilesNow() {
+    synchronized (treeLock) {
+      return new ArrayList<>(openFiles.values());
     }
   }
 
@@ -1030,11 +1033,7 @@ public final class FileTree {
     }
     Exception failure = null;
     try {
-      if (!f.unlinked) {
-        fold(f, false);
-      } else {
-        f.awaitIdle(); // not under the tree's lock: a background fold commits under it
-      }
+      foldUnlessUnlinked(f);
     } catch (IOException | RuntimeException e) {
       failure = e; // the handle goes all the same: the kernel forgets it whatever this answers
     }
@@ -1054,6 +1053,24 @@ public final class FileTree {
         // else the file stays open with its staged writes: the next open or unmount folds them again
       }
     }
+    rethrow(failure);
+  }
+
+  /**
+   * Folds the file's staged writes; for an unlinked file, which its last release frees, only
+   * waits for a fold a close left running. Not under the tree's lock: a background fold commits
+   * under it.
+   */
+  private void foldUnlessUnlinked(OpenFile f) throws IOException {
+    if (!f.unlinked) {
+      fold(f, false);
+    } else {
+      f.awaitIdle();
+    }
+  }
+
+  /** Throws {@code failure} (an IOException or an unchecked one) if there is one. */
+  private static void rethrow(Exception failure) throws IOException {
     if (failure instanceof IOException io) {
       throw io;
     }
@@ -1236,18 +1253,10 @@ public final class FileTree {
    */
   public void flushAll() throws IOException {
     commitPending();
-    List<OpenFile> files;
-    synchronized (treeLock) {
-      files = new ArrayList<>(openFiles.values());
-    }
     Exception first = null;
-    for (OpenFile f : files) {
+    for (OpenFile f : openFilesNow()) {
       try {
-        if (!f.unlinked) {
-          fold(f, false);
-        } else {
-          f.awaitIdle(); // a fold a close left may still run for a file unlinked since: not after the store closes
-        }
+        foldUnlessUnlinked(f); // so no fold a close left runs after the store closes
       } catch (IOException | RuntimeException e) { // RocksDB's failures (a full disk) are unchecked
         log.error("storing the staged writes of inode {} failed: {}", f.ino(), e.toString());
         if (first == null) {
@@ -1258,12 +1267,7 @@ public final class FileTree {
     try (Batch b = index.batch()) {
       blocks.commit(b, true);
     }
-    if (first instanceof IOException io) {
-      throw io;
-    }
-    if (first != null) {
-      throw (RuntimeException) first;
-    }
+    rethrow(first);
   }
 
   /** Adds a hard link {@code newPath} to the file at {@code existing}. */

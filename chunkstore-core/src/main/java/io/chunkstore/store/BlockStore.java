@@ -199,12 +199,9 @@ public final class BlockStore implements Closeable {
    * the block meanwhile: the caller must store its own copy.
    */
   public synchronized boolean confirmDuplicate(BlockId id) {
-    if (uncommitted.containsKey(id)) {
-      // its writer's commit may not be this thread's: a seal can index it at refcount 0 first
-      holdOffGcUntilCommit();
-      return true;
-    }
-    if (condemned.contains(id) || index.block(id).isEmpty()) {
+    // An uncommitted block counts too: its writer's commit may not be this thread's, and a seal
+    // can index it at refcount 0 first.
+    if (!uncommitted.containsKey(id) && (condemned.contains(id) || index.block(id).isEmpty())) {
       return false;
     }
     holdOffGcUntilCommit();

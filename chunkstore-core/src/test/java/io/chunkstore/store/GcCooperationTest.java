@@ -43,8 +43,7 @@ class GcCooperationTest {
 
       assertFalse(blocks.add(copy), "the block is stored again: nothing to add");
       // the writer's extent names the block; before its commit, the next gc must not drop it
-      assertFalse(blocks.condemn(List.of(id), 100), "the next gc went ahead while the writer's extent was uncommitted");
-      blocks.release(List.of(id));
+      assertGcWaits(blocks, id, "the next gc went ahead while the writer's extent was uncommitted");
       commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
   }
@@ -59,8 +58,7 @@ class GcCooperationTest {
       // the pack fills and is sealed (here on demand) before the writer commits the extent naming
       // the block: the seal puts the block into the index, at refcount 0
       blocks.sealOpenPack();
-      assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while the new block's writer had not committed");
-      blocks.release(List.of(id));
+      assertGcWaits(blocks, id, "gc went ahead while the new block's writer had not committed");
       commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
   }
@@ -86,10 +84,15 @@ class GcCooperationTest {
       assertTrue(blocks.confirmDuplicate(id), "the uncommitted block counts as stored");
       assertFalse(blocks.add(blocks.prepare(id, data, data.length)), "stored already");
       blocks.sealOpenPack(); // indexes it at refcount 0
-      assertFalse(blocks.condemn(List.of(id), 100), "gc went ahead while a writer that found the block had not committed");
-      blocks.release(List.of(id));
+      assertGcWaits(blocks, id, "gc went ahead while a writer that found the block had not committed");
       commitsAnExtentNamingItAndGcMayLookAgain(s, id, data.length);
     }
+  }
+
+  /** gc's condemnation of {@code id} waits for a writer (and times out here): it spares the block. */
+  private static void assertGcWaits(BlockStore blocks, BlockId id, String otherwise) throws Exception {
+    assertFalse(blocks.condemn(List.of(id), 100), otherwise);
+    blocks.release(List.of(id));
   }
 
   /** The waiting writer's commit: an extent naming the block; afterwards gc's wait is over. */
